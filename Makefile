@@ -1,0 +1,26 @@
+# The two commands of the README: `make run` and `make test`, each doing its own set-up.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test lint bench setup
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/clameur up
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check wall moderator_tui tests benchmarks
+
+test: lint
+	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+bench: $(STAMP)
+	$(PY) -m benchmarks

@@ -1,0 +1,1 @@
+"""The moderator terminal UI: a Textual client of the Clameur HTTP/WebSocket API."""

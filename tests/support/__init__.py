@@ -1,0 +1,1 @@
+"""Real parts for tests: redis-server, a uvicorn server process, clients."""

@@ -1,0 +1,5 @@
+"""Sub-commands of `clameur`: each module has `register(subparsers)` and handlers."""
+
+from wall.commands import events, server, tokens
+
+COMMAND_MODULES = [server, events, tokens]

@@ -1,0 +1,142 @@
+"""`clameur event create|list|show|update|open|close|delete`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from redis.asyncio import Redis
+
+from wall.commands._run import with_redis
+from wall.config import Settings
+from wall.models import Event
+from wall.store.events import (
+    EventError,
+    create_event,
+    delete_event,
+    get_event,
+    list_events,
+    update_event,
+)
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _add_settings(p: argparse.ArgumentParser, creating: bool) -> None:
+    p.add_argument("--title", required=creating, help="title shown on the wall")
+    p.add_argument("--hashtags", type=_csv, help="comma-separated hashtags, without #")
+    p.add_argument("--mode", choices=["pre", "post"], help="pre-moderation (default) or post")
+    p.add_argument("--status", choices=["draft", "open", "closed"])
+    p.add_argument("--languages", type=_csv, help="e.g. fr,en")
+    p.add_argument("--reactions", type=_csv, help="reaction kinds, e.g. clap,heart,laugh")
+    p.add_argument("--sms-number", help="SMS number shown on the wall")
+    p.add_argument("--sms-keyword", help="keyword that routes a shared number's SMS here")
+    p.add_argument("--mastodon-instances", type=_csv, help="e.g. mastodon.social,piaille.fr")
+    p.add_argument("--theme", type=json.loads, help='JSON, e.g. {"dark": "1", "accent": "#e63"}')
+    p.add_argument("--links", choices=["allow", "remove", "block"])
+
+
+def _changes(args: argparse.Namespace) -> dict[str, Any]:
+    names = ("title", "hashtags", "mode", "status", "languages", "reactions", "sms_number",
+             "sms_keyword", "mastodon_instances", "theme", "links")
+    return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    event = sub.add_parser("event", help="manage events")
+    ev_sub = event.add_subparsers(dest="event_command", required=True, metavar="ACTION")
+    create = ev_sub.add_parser("create", help="create an event")
+    create.add_argument("slug")
+    _add_settings(create, creating=True)
+    create.set_defaults(handler=cmd_create)
+    ev_sub.add_parser("list", help="list events").set_defaults(handler=cmd_list)
+    show = ev_sub.add_parser("show", help="show an event's settings")
+    show.add_argument("slug")
+    show.set_defaults(handler=cmd_show)
+    update = ev_sub.add_parser("update", help="change an event's settings")
+    update.add_argument("slug")
+    _add_settings(update, creating=False)
+    update.set_defaults(handler=cmd_update)
+    for name, status in (("open", "open"), ("close", "closed")):
+        p = ev_sub.add_parser(name, help=f"mark the event {status}")
+        p.add_argument("slug")
+        p.set_defaults(handler=cmd_status, new_status=status)
+    delete = ev_sub.add_parser("delete", help="remove every key of an event")
+    delete.add_argument("slug")
+    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    delete.set_defaults(handler=cmd_delete)
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
+    event = Event(slug=args.slug, **_changes(args))
+
+    async def work(redis: Redis) -> Event:
+        return await create_event(redis, event)
+
+    try:
+        with_redis(settings, work)
+    except EventError as exc:
+        return _fail(str(exc))
+    print(f"created event {event.slug}: {event.title}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    events = with_redis(settings, list_events)
+    for e in events:
+        print(f"{e.slug:<24} {e.status:<7} {e.mode:<5} {e.title}")
+    if not events:
+        print("no events yet: clameur event create SLUG --title ...")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(redis: Redis) -> Event | None:
+        return await get_event(redis, args.slug)
+
+    event = with_redis(settings, work)
+    if event is None:
+        return _fail(f"no event {args.slug!r}")
+    print(json.dumps(event.public(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _update(settings: Settings, slug: str, changes: dict[str, Any]) -> int:
+    async def work(redis: Redis) -> Event:
+        return await update_event(redis, slug, changes)
+
+    try:
+        event = with_redis(settings, work)
+    except EventError as exc:
+        return _fail(str(exc))
+    print(f"updated {event.slug}: " + ", ".join(f"{k}={v}" for k, v in changes.items()))
+    return 0
+
+
+def cmd_update(args: argparse.Namespace, settings: Settings) -> int:
+    return _update(settings, args.slug, _changes(args))
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    return _update(settings, args.slug, {"status": args.new_status})
+
+
+def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.yes and input(f"delete every item of {args.slug}? [y/N] ").lower() != "y":
+        return 1
+
+    async def work(redis: Redis) -> None:
+        await delete_event(redis, args.slug)
+
+    with_redis(settings, work)
+    print(f"deleted {args.slug}")
+    return 0

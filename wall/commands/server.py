@@ -1,0 +1,130 @@
+"""`clameur serve` (the web server) and `clameur up` (laptop mode: Redis, server, TUI)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import uvicorn
+from redis.asyncio import Redis
+
+from wall.app import create_app
+from wall.commands._run import with_redis
+from wall.config import Settings
+from wall.embedded import redis_for
+from wall.models import Event
+from wall.store.events import create_event, get_event
+from wall.store.tokens import create_token, verify_token
+
+DEMO_SLUG = "demo"
+TOKEN_FILE = "moderator.token"
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = sub.add_parser("serve", help="run the web server (Procfile: web)")
+    serve.add_argument("--host", help="listen address (CLAMEUR_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="listen port (PORT, default 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    serve.set_defaults(handler=cmd_serve)
+    up = sub.add_parser("up", help="laptop mode: Redis, web server and moderator UI together")
+    up.add_argument("--host", help="listen address (default 127.0.0.1; 0.0.0.0 for the room)")
+    up.add_argument("--port", type=int, help="listen port (PORT, default 8000)")
+    up.add_argument("--lang", choices=["fr", "en"], help="language of the moderator UI")
+    up.add_argument("--no-tui", action="store_true", help="serve only, no moderator UI")
+    up.set_defaults(handler=cmd_up)
+
+
+def _uvicorn_config(settings: Settings, url: str, host: str, port: int) -> uvicorn.Config:
+    return uvicorn.Config(
+        create_app(settings, redis_url=url), host=host, port=port, log_level="info",
+        proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies, lifespan="on",
+        ws_max_size=64 * 1024, server_header=False,
+    )
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    host = args.host or settings.host
+    port = args.port if args.port is not None else int(settings.port)
+    with redis_for(settings) as url:
+        server = uvicorn.Server(_uvicorn_config(settings, url, host, port))
+        asyncio.run(server.serve())
+    return 0
+
+
+async def _ensure_demo(redis: Redis, token_path: Path) -> tuple[str, bool]:
+    """The demo event and the laptop's moderator token, created on first start."""
+    if await get_event(redis, DEMO_SLUG) is None:
+        await create_event(redis, Event(slug=DEMO_SLUG, title="Clameur — démo",
+                                        hashtags=["clameur"]))
+    if token_path.is_file():
+        token = token_path.read_text().strip()
+        if await verify_token(redis, token) is not None:
+            return token, False
+    token, _ = await create_token(redis, DEMO_SLUG, "admin", label="laptop")
+    token_path.write_text(token + "\n")
+    token_path.chmod(0o600)
+    return token, True
+
+
+def _wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("the web server exited during start-up")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"the web server did not answer at {base} in {timeout}s")
+
+
+def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    host = args.host or settings.host
+    port = args.port if args.port is not None else int(settings.port)
+    with redis_for(settings) as url:
+        local = Settings(**{**settings.__dict__, "redis_url": url})
+        token_path = Path(settings.data_dir) / TOKEN_FILE
+
+        async def demo(redis: Redis) -> tuple[str, bool]:
+            return await _ensure_demo(redis, token_path)
+
+        token, fresh = with_redis(local, demo)
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        base = settings.public_url.rstrip("/") or f"http://{shown}:{port}"
+        env = {**os.environ, "REDIS_URL": url}
+        proc = subprocess.Popen([sys.executable, "-m", "wall", "serve", "--host", host,
+                                 "--port", str(port)], env=env)
+        try:
+            _wait_healthy(f"http://127.0.0.1:{port}", proc)
+            print(f"\nClameur is up.\n  wall:      {base}/wall/{DEMO_SLUG}\n"
+                  f"  audience:  {base}/e/{DEMO_SLUG}\n"
+                  f"  moderator token{' (new)' if fresh else ''}: {token}\n"
+                  f"  (kept in {token_path})\n", flush=True)
+            if args.no_tui or not sys.stdin.isatty():
+                return proc.wait()
+            return _run_tui(base if not settings.public_url else f"http://127.0.0.1:{port}",
+                            token, args.lang)
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _run_tui(server: str, token: str, lang: str | None) -> int:
+    from moderator_tui.main import run
+
+    return run(server=server, token=token, event=DEMO_SLUG, lang=lang, insecure=False)
+
+

@@ -1,0 +1,201 @@
+"""Fan-out: one Redis reader per server process and event feeds every connection's queue.
+
+Each connection owns a bounded queue (see the websockets docs' "broadcast" topic): the
+reader never waits for a client, and a client whose queue overflows is dropped instead of
+stalling the others. Frames are serialised once per entry, not once per client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from wall import keys
+from wall.models import Item
+from wall.store.feed import dumps, feed_message, parse_id
+
+log = logging.getLogger(__name__)
+QUEUE_BOUND = 1_000
+REACTIONS_INTERVAL = 0.1
+READ_BLOCK_MS = 1_000
+
+Frame = tuple[tuple[int, int] | None, str]
+
+
+class Subscription:
+    """One connection's bounded queue of frames (position, JSON text)."""
+
+    def __init__(self, bound: int = QUEUE_BOUND) -> None:
+        self.queue: asyncio.Queue[Frame] = asyncio.Queue(bound)
+        self.overflowed = asyncio.Event()
+        self.last_position: tuple[int, int] = (0, 0)
+
+    def offer(self, frame: Frame) -> None:
+        if self.overflowed.is_set():
+            return
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.overflowed.set()
+
+    async def frames(self) -> AsyncIterator[str]:
+        """Frames to send, skipping feed entries at or before `last_position`."""
+        while True:
+            position, text = await self.queue.get()
+            if position is not None:
+                if position <= self.last_position:
+                    continue
+                self.last_position = position
+            yield text
+
+
+class EventChannel:
+    """The reader of one event's streams and the connections listening to it."""
+
+    def __init__(self, redis: Redis, slug: str) -> None:
+        self.redis = redis
+        self.slug = slug
+        self.walls: set[Subscription] = set()
+        self.mods: set[Subscription] = set()
+        self.totals: defaultdict[str, int] = defaultdict(int)
+        self.delta: defaultdict[str, int] = defaultdict(int)
+        self.last: dict[str, str] = {}
+        self.ready = asyncio.Event()
+        self.tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self.tasks = [asyncio.create_task(self._read_loop(), name=f"hub-{self.slug}"),
+                      asyncio.create_task(self._reactions_loop(), name=f"rx-{self.slug}")]
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def _positions(self) -> None:
+        s = self.slug
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for key in (keys.feed(s), keys.reactions_stream(s), keys.inbox(s), keys.audit(s)):
+                pipe.xrevrange(key, count=1)
+            pipe.hgetall(keys.reactions(s))
+            *lasts, totals = await pipe.execute()
+        names = ("feed", "rx", "inbox", "audit")
+        self.last = {n: (e[0][0] if e else "0-0") for n, e in zip(names, lasts, strict=True)}
+        self.totals = defaultdict(int, {k: int(v) for k, v in totals.items()})
+
+    async def _read_loop(self) -> None:
+        backoff = 0.1
+        while True:
+            try:
+                if not self.ready.is_set():
+                    await self._positions()
+                    self.ready.set()
+                await self._read_once()
+                backoff = 0.1
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as exc:
+                log.warning("hub %s: Redis read failed (%s); retrying", self.slug, exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+
+    async def _read_once(self) -> None:
+        s = self.slug
+        names = {keys.feed(s): "feed", keys.reactions_stream(s): "rx",
+                 keys.inbox(s): "inbox", keys.audit(s): "audit"}
+        streams = {key: self.last[name] for key, name in names.items()}
+        reply = await self.redis.xread(streams, block=READ_BLOCK_MS, count=500)
+        for key, entries in reply or []:
+            name = names[key]
+            if entries:
+                self.last[name] = entries[-1][0]
+            await self._dispatch(name, entries)
+
+    async def _dispatch(self, name: str, entries: list[tuple[str, dict[str, str]]]) -> None:
+        if name == "feed":
+            for position, fields in entries:
+                frame = (parse_id(position), dumps(feed_message(position, fields)))
+                for sub in list(self.walls):
+                    sub.offer(frame)
+        elif name == "rx":
+            for _, fields in entries:
+                for kind, n in json.loads(fields["delta"]).items():
+                    self.totals[kind] += n
+                    self.delta[kind] += n
+        elif name == "inbox":
+            await self._dispatch_inbox(entries)
+        elif name == "audit" and self.mods:
+            for _, fields in entries:
+                self._to_mods({"type": "decision", **fields})
+
+    async def _dispatch_inbox(self, entries: list[tuple[str, dict[str, str]]]) -> None:
+        if not self.mods:
+            return
+        ids = [fields["id"] for _, fields in entries]
+        bodies = await self.redis.hmget(keys.items(self.slug), ids)
+        states = await self.redis.hmget(keys.state(self.slug), ids)
+        for body, state in zip(bodies, states, strict=True):
+            if body:
+                self._to_mods({"type": "queued", "item": Item.from_json(body).__dict__,
+                               "state": state})
+
+    def _to_mods(self, message: dict[str, Any]) -> None:
+        frame = (None, dumps(message))
+        for sub in list(self.mods):
+            sub.offer(frame)
+
+    async def _reactions_loop(self) -> None:
+        while True:
+            await asyncio.sleep(REACTIONS_INTERVAL)
+            if not self.delta:
+                continue
+            delta, self.delta = dict(self.delta), defaultdict(int)
+            frame = (None, dumps({"type": "reactions", "totals": dict(self.totals),
+                                  "delta": delta}))
+            for sub in list(self.walls) + list(self.mods):
+                sub.offer(frame)
+
+
+class Hub:
+    """The process's channels, created with their first listener and stopped with the last."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self.channels: dict[str, EventChannel] = {}
+
+    def connections(self) -> int:
+        return sum(len(c.walls) + len(c.mods) for c in self.channels.values())
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, slug: str, role: str = "wall") -> AsyncIterator[Subscription]:
+        """Listen to `slug`: role "wall" gets the feed, "moderator" the queue and decisions."""
+        channel = self.channels.get(slug)
+        if channel is None:
+            channel = self.channels[slug] = EventChannel(self.redis, slug)
+            channel.start()
+        sub = Subscription()
+        group = channel.mods if role == "moderator" else channel.walls
+        group.add(sub)
+        try:
+            await asyncio.wait_for(channel.ready.wait(), timeout=10)
+            yield sub
+        finally:
+            group.discard(sub)
+            if not channel.walls and not channel.mods and self.channels.get(slug) is channel:
+                del self.channels[slug]
+                await channel.stop()
+
+    async def close(self) -> None:
+        for channel in list(self.channels.values()):
+            await channel.stop()
+        self.channels.clear()

@@ -1,0 +1,62 @@
+"""The one way in for every item, whatever its source: validate, store once, apply rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from wall.models import MAX_AUTHOR, MAX_TEXT, Event, Item
+from wall.rules import evaluate
+from wall.store.decisions import decide
+from wall.store.inbox import insert_item, item_state
+from wall.text import normalise_name, normalise_text
+
+
+class InvalidItem(ValueError):
+    """The item cannot be accepted; `field` names what is wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class Accepted:
+    id: str
+    status: str  # pending | approved | rejected
+    duplicate: bool
+
+
+def clean(item: Item) -> Item:
+    """Normalise text and author in place; refuse what cannot be shown."""
+    item.text = normalise_text(item.text)
+    item.author = normalise_name(item.author)[:MAX_AUTHOR]
+    if not item.text and not item.media:
+        raise InvalidItem("text", "the message is empty")
+    if len(item.text) > MAX_TEXT:
+        raise InvalidItem("text", f"the message is longer than {MAX_TEXT} characters "
+                                  f"({len(item.text)})")
+    return item
+
+
+async def accept(redis: Redis, event: Event, item: Item) -> Accepted:
+    """Store `item` once and let the rules decide it; duplicates return the first copy."""
+    clean(item)
+    inserted = await insert_item(redis, item)
+    if not inserted.created:
+        state = await item_state(redis, event.slug, inserted.id) or "pending"
+        return Accepted(inserted.id, _public_status(state), duplicate=True)
+    verdict = await evaluate(redis, event, item)
+    state = "pending"
+    if verdict is not None:
+        outcome = await decide(redis, event.slug, item.id, verdict.action, by="rules",
+                               rule=verdict.rule)
+        state = outcome.state or state
+    return Accepted(item.id, _public_status(state), duplicate=False)
+
+
+def _public_status(state: str) -> str:
+    # A rejected item is reported as pending to its author: no hint for trolls.
+    return "approved" if state == "approved" else "pending"

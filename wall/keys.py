@@ -1,0 +1,106 @@
+"""Every Redis key name Clameur uses, built in one place.
+
+Every key that belongs to an event carries the hash tag ``{slug}`` so that all of an
+event's keys live on one Redis Cluster slot and multi-key scripts stay legal.
+"""
+
+EVENTS_INDEX = "clameur:events"
+
+
+def _k(slug: str, name: str) -> str:
+    return f"ev:{{{slug}}}:{name}"
+
+
+def meta(slug: str) -> str:
+    """Hash: the event's settings (title, hashtags, mode, status...)."""
+    return _k(slug, "meta")
+
+
+def inbox(slug: str) -> str:
+    """Stream: every item received, in arrival order (id, source, source_id)."""
+    return _k(slug, "inbox")
+
+
+def items(slug: str) -> str:
+    """Hash: item id -> item JSON body."""
+    return _k(slug, "items")
+
+
+def state(slug: str) -> str:
+    """Hash: item id -> pending | approved | rejected | retracted."""
+    return _k(slug, "state")
+
+
+def decisions(slug: str) -> str:
+    """Hash: item id -> JSON of the last decision (action, by, at, rule)."""
+    return _k(slug, "decisions")
+
+
+def pending(slug: str) -> str:
+    """Sorted set: pending item ids scored by arrival (ms)."""
+    return _k(slug, "pending")
+
+
+def onwall(slug: str) -> str:
+    """Sorted set: approved, not retracted item ids scored by approval (ms)."""
+    return _k(slug, "onwall")
+
+
+def pinned(slug: str) -> str:
+    """String: id of the pinned item, absent when none."""
+    return _k(slug, "pinned")
+
+
+def feed(slug: str) -> str:
+    """Stream: what walls replay (item, retract, pin, unpin, highlight)."""
+    return _k(slug, "feed")
+
+
+def feed_floor(slug: str) -> str:
+    """String: the last feed id trimmed away; `after=` older than it needs a snapshot."""
+    return _k(slug, "feed-floor")
+
+
+def audit(slug: str) -> str:
+    """Stream: every decision with who, when and which rule."""
+    return _k(slug, "audit")
+
+
+def seen(slug: str) -> str:
+    """Hash: "source:source_id" -> item id, for de-duplication."""
+    return _k(slug, "seen")
+
+
+def tokens(slug: str) -> str:
+    """Hash: sha256 of a token -> JSON (id, role, label, created_at)."""
+    return _k(slug, "tokens")
+
+
+def reactions(slug: str) -> str:
+    """Hash: reaction kind -> total."""
+    return _k(slug, "reactions")
+
+
+def reactions_stream(slug: str) -> str:
+    """Stream: aggregated reaction deltas flushed by every server process."""
+    return _k(slug, "rx")
+
+
+def reactions_timeline(slug: str) -> str:
+    """Hash: "minute|kind" -> count, minute as UTC epoch minutes."""
+    return _k(slug, "rx-minutes")
+
+
+def authors(slug: str) -> str:
+    """Hash: author key -> JSON (approved, rejected, banned, trusted)."""
+    return _k(slug, "authors")
+
+
+def all_event_keys(slug: str) -> list[str]:
+    """Every fixed key of an event (used by deletion and the Cluster tests)."""
+    return [
+        meta(slug), inbox(slug), items(slug), state(slug), decisions(slug), pending(slug),
+        onwall(slug), pinned(slug), feed(slug), feed_floor(slug), audit(slug), seen(slug),
+        tokens(slug), reactions(slug), reactions_stream(slug), reactions_timeline(slug),
+        authors(slug),
+    ]

@@ -1,0 +1,117 @@
+"""The data shapes shared by the server, the sources and the moderator client."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+SOURCES = ("web", "sms", "x", "mastodon", "bluesky")
+ACTIONS = ("approve", "reject", "retract", "pin", "unpin", "highlight", "restore")
+MODES = ("pre", "post")
+STATUSES = ("draft", "open", "closed")
+DEFAULT_REACTIONS = ("clap", "heart", "laugh", "wow", "question")
+SLUG_RE = re.compile(r"^[a-z0-9-]{1,40}$")
+MAX_TEXT = 500
+MAX_AUTHOR = 60
+
+_B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _base36(n: int) -> str:
+    out = ""
+    while n:
+        n, r = divmod(n, 36)
+        out = _B36[r] + out
+    return out or "0"
+
+
+def new_item_id() -> str:
+    """A short id that sorts by creation time (ms) with a random tail."""
+    return _base36(int(time.time() * 1000)) + secrets.token_hex(3)
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def valid_slug(slug: str) -> bool:
+    return bool(SLUG_RE.match(slug))
+
+
+@dataclass
+class Item:
+    """One thing someone said, as the wall and the moderators see it."""
+
+    id: str
+    event: str
+    source: str
+    source_id: str
+    author: str
+    text: str
+    received_at: str
+    media: list[dict[str, str]] = field(default_factory=list)
+    url: str | None = None
+    author_key: str | None = None
+    avatar: str | None = None
+    sensitive: bool = False
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> Item:
+        data = json.loads(raw)
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def public(self) -> dict[str, Any]:
+        """The item as shown to walls and audiences: no author key."""
+        data = asdict(self)
+        data.pop("author_key", None)
+        return data
+
+
+@dataclass
+class Event:
+    """One wall: its settings, as stored in the event's meta hash."""
+
+    slug: str
+    title: str
+    hashtags: list[str] = field(default_factory=list)
+    mode: str = "pre"
+    status: str = "open"
+    languages: list[str] = field(default_factory=lambda: ["fr", "en"])
+    reactions: list[str] = field(default_factory=lambda: list(DEFAULT_REACTIONS))
+    sms_number: str = ""
+    sms_keyword: str = ""
+    mastodon_instances: list[str] = field(default_factory=list)
+    theme: dict[str, str] = field(default_factory=dict)
+    links: str = "allow"
+    created_at: str = field(default_factory=utc_now_iso)
+
+    _LIST_FIELDS = ("hashtags", "languages", "reactions", "mastodon_instances")
+
+    def to_hash(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for key, value in asdict(self).items():
+            out[key] = value if isinstance(value, str) else json.dumps(value)
+        return out
+
+    @classmethod
+    def from_hash(cls, data: dict[str, str]) -> Event:
+        kwargs: dict[str, Any] = {}
+        for name, spec in cls.__dataclass_fields__.items():
+            if name.startswith("_") or name not in data:
+                continue
+            raw = data[name]
+            kwargs[name] = json.loads(raw) if spec.type != "str" else raw
+        return cls(**kwargs)
+
+    def public(self) -> dict[str, Any]:
+        data = asdict(self)
+        return data

@@ -1,0 +1,1 @@
+"""The HTTP and WebSocket routes of SPEC.md, one module per audience."""

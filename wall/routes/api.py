@@ -1,0 +1,195 @@
+"""JSON API: audience posts and reactions, the moderators' queue and decisions, health."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from wall.auth import authorise
+from wall.http import error, read_json_object, validation_error
+from wall.intake import InvalidItem, accept
+from wall.models import ACTIONS, MAX_AUTHOR, Event, Item, new_item_id, utc_now_iso
+from wall.rules import set_author_flag
+from wall.store.decisions import decide
+from wall.store.events import get_event
+from wall.store.inbox import get_item, pending_items
+
+DEVICE_COOKIE = "clameur_device"
+MAX_REACTION_BATCH = 200
+
+
+async def event_or_404(request: Request) -> Event | Response:
+    event = await get_event(request.app.state.redis, request.path_params["slug"])
+    if event is None:
+        return error(404, "unknown_event", "no such event")
+    return event
+
+
+def event_closed(event: Event) -> Response | None:
+    if event.status == "closed":
+        return error(403, "event_closed", "this event is closed")
+    if event.status == "draft":
+        return error(403, "event_not_open", "this event is not open yet")
+    return None
+
+
+def device_id(request: Request) -> tuple[str, bool]:
+    """The device id from its cookie, or a new one (True when it must be set)."""
+    current = request.cookies.get(DEVICE_COOKIE, "")
+    if 8 <= len(current) <= 64 and current.replace("-", "").replace("_", "").isalnum():
+        return current, False
+    return secrets.token_urlsafe(12), True
+
+
+def author_key(request: Request, kind: str, identity: str) -> str:
+    """A keyed hash of a device or phone: it identifies without revealing."""
+    digest = hmac.new(request.app.state.secret.encode(), identity.encode(), hashlib.sha256)
+    return f"{kind}:{digest.hexdigest()[:20]}"
+
+
+def _post_fields(data: dict[str, Any]) -> tuple[str, str, str] | Response:
+    text, author, source_id = data.get("text"), data.get("author", ""), data.get("source_id")
+    if not isinstance(text, str):
+        return validation_error("text", "text is required and must be a string")
+    if author is None:
+        author = ""
+    if not isinstance(author, str) or len(author) > MAX_AUTHOR:
+        return validation_error("author", f"author must be a string of at most {MAX_AUTHOR} "
+                                          "characters")
+    if source_id is None:
+        source_id = secrets.token_hex(8)
+    if not isinstance(source_id, str) or not 1 <= len(source_id) <= 64:
+        return validation_error("source_id", "source_id must be a string of 1 to 64 characters")
+    return text, author, source_id
+
+
+async def create_post(request: Request) -> Response:
+    event = await event_or_404(request)
+    if isinstance(event, Response):
+        return event
+    data = await read_json_object(request)
+    fields = _post_fields(data)
+    if isinstance(fields, Response):
+        return fields
+    if (closed := event_closed(event)) is not None:
+        return closed
+    text, author, source_id = fields
+    device, new_device = device_id(request)
+    item = Item(id=new_item_id(), event=event.slug, source="web",
+                source_id=f"{device}:{source_id}", author=author, text=text,
+                received_at=utc_now_iso(), author_key=author_key(request, "web", device))
+    try:
+        accepted = await accept(request.app.state.redis, event, item)
+    except InvalidItem as exc:
+        return validation_error(exc.field, exc.message)
+    response = JSONResponse({"id": accepted.id, "status": accepted.status}, status_code=202)
+    if new_device:
+        response.set_cookie(DEVICE_COOKIE, device, max_age=365 * 86400, httponly=True,
+                            samesite="lax")
+    return response
+
+
+def reaction_counts(event: Event, data: dict[str, Any]) -> dict[str, int] | Response:
+    """`{"kind", "count"?}` or `{"counts": {kind: n}}` as validated counts."""
+    if "counts" in data:
+        counts = data["counts"]
+        if not isinstance(counts, dict):
+            return validation_error("counts", "counts must be an object {kind: number}")
+    else:
+        counts = {data.get("kind"): data.get("count", 1)}
+    out: dict[str, int] = {}
+    for kind, n in counts.items():
+        if kind not in event.reactions:
+            return validation_error("kind", f"kind must be one of {', '.join(event.reactions)}")
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_REACTION_BATCH:
+            return validation_error("count", f"count must be an integer from 1 to "
+                                             f"{MAX_REACTION_BATCH}")
+        out[kind] = n
+    return out
+
+
+async def create_reactions(request: Request) -> Response:
+    event = await event_or_404(request)
+    if isinstance(event, Response):
+        return event
+    counts = reaction_counts(event, await read_json_object(request))
+    if isinstance(counts, Response):
+        return counts
+    if (closed := event_closed(event)) is not None:
+        return closed
+    for kind, n in counts.items():
+        request.app.state.reactions.add(event.slug, kind, n)
+    return JSONResponse({"accepted": sum(counts.values())}, status_code=202)
+
+
+async def queue(request: Request) -> Response:
+    slug = request.path_params["slug"]
+    await authorise(request, slug)
+    event = await event_or_404(request)
+    if isinstance(event, Response):
+        return event
+    items = await pending_items(request.app.state.redis, slug)
+    return JSONResponse({"items": [i.__dict__ for i in items]})
+
+
+async def decide_item(request: Request) -> Response:
+    slug, item_id = request.path_params["slug"], request.path_params["item_id"]
+    token = await authorise(request, slug)
+    data = await read_json_object(request)
+    action, expected = data.get("action"), data.get("expected", "")
+    if action not in ACTIONS:
+        return validation_error("action", f"action must be one of {', '.join(ACTIONS)}")
+    if not isinstance(expected, str):
+        return validation_error("expected", "expected must be a state name")
+    redis = request.app.state.redis
+    moderator = token.label or f"moderator-{token.id}"
+    outcome = await decide(redis, slug, item_id, action, by=moderator, expected=expected)
+    if outcome.status == "missing":
+        return error(404, "unknown_item", "no such item in this event")
+    if outcome.status == "conflict":
+        who = (outcome.previous or {}).get("by", "")
+        return error(409, "conflict", f"already {outcome.state} by {who or 'someone'}",
+                     state=outcome.state, decided_by=who,
+                     decided_at=(outcome.previous or {}).get("at", ""))
+    return JSONResponse({"id": item_id, "action": action, "state": outcome.state,
+                         "position": outcome.position or None, "by": moderator})
+
+
+async def author_flag(request: Request) -> Response:
+    """Ban or trust the author of an item: `{"flag": "banned"|"trusted", "on": bool}`."""
+    slug, item_id = request.path_params["slug"], request.path_params["item_id"]
+    await authorise(request, slug)
+    data = await read_json_object(request)
+    flag, on = data.get("flag"), data.get("on", True)
+    if flag not in ("banned", "trusted") or not isinstance(on, bool):
+        return validation_error("flag", "flag must be banned or trusted, on a boolean")
+    item = await get_item(request.app.state.redis, slug, item_id)
+    if item is None or not item.author_key:
+        return error(404, "unknown_item", "no such item, or its author cannot be identified")
+    await set_author_flag(request.app.state.redis, slug, item.author_key, flag, on)
+    return JSONResponse({"author_key": item.author_key, "flag": flag, "on": on})
+
+
+async def healthz(request: Request) -> Response:
+    try:
+        await request.app.state.redis.ping()
+    except Exception:  # noqa: BLE001 - any failure to answer means unhealthy
+        return JSONResponse({"status": "unavailable", "redis": "down"}, status_code=503)
+    return JSONResponse({"status": "ok", "redis": "up", "connections":
+                         request.app.state.hub.connections()})
+
+
+routes = [
+    Route("/api/events/{slug}/posts", create_post, methods=["POST"]),
+    Route("/api/events/{slug}/reactions", create_reactions, methods=["POST"]),
+    Route("/api/events/{slug}/queue", queue, methods=["GET"]),
+    Route("/api/events/{slug}/items/{item_id}/decisions", decide_item, methods=["POST"]),
+    Route("/api/events/{slug}/items/{item_id}/author", author_flag, methods=["POST"]),
+    Route("/healthz", healthz, methods=["GET"]),
+]

@@ -1,0 +1,154 @@
+"""WebSockets: walls and audiences receive the feed; moderators the queue and decisions."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from redis.exceptions import RedisError
+from starlette.exceptions import HTTPException
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from wall.auth import authorise
+from wall.hub import Subscription
+from wall.models import Event
+from wall.routes.api import reaction_counts
+from wall.store.events import get_event
+from wall.store.feed import dumps, needs_snapshot, parse_id, read_after, snapshot, valid_position
+from wall.store.feed import feed_message as to_message
+from wall.store.inbox import pending_items
+
+MAX_FRAME = 4096
+CLOSE_UNAUTHORISED, CLOSE_FORBIDDEN, CLOSE_UNKNOWN, CLOSE_TOO_SLOW = 4401, 4403, 4404, 4408
+CLOSE_UNAVAILABLE = 1013
+
+
+async def _event(ws: WebSocket) -> Event | None:
+    event = await get_event(ws.app.state.redis, ws.path_params["slug"])
+    if event is None:
+        await ws.close(CLOSE_UNKNOWN)
+    return event
+
+
+async def _catch_up(ws: WebSocket, sub: Subscription, slug: str) -> None:
+    """Send a snapshot, or exactly the entries after `?after=`, then mark the position."""
+    redis = ws.app.state.redis
+    after = ws.query_params.get("after", "")
+    if after and valid_position(after) and not await needs_snapshot(redis, slug, after):
+        entries = await read_after(redis, slug, after)
+        for position, fields in entries:
+            await ws.send_text(dumps(to_message(position, fields)))
+        sub.last_position = parse_id(entries[-1][0]) if entries else parse_id(after)
+        return
+    snap = await snapshot(redis, slug)
+    await ws.send_text(dumps(snap))
+    sub.last_position = parse_id(snap["position"])
+
+
+async def _send_loop(ws: WebSocket, sub: Subscription) -> None:
+    async for text in sub.frames():
+        await ws.send_text(text)
+
+
+async def _serve(ws: WebSocket, sub: Subscription, receive: Any) -> None:
+    """Run sending and receiving until the client leaves or falls too far behind."""
+    tasks = {asyncio.create_task(_send_loop(ws, sub)), asyncio.create_task(receive()),
+             asyncio.create_task(sub.overflowed.wait())}
+    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    for task in pending:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    if sub.overflowed.is_set():
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(ws.close(CLOSE_TOO_SLOW), timeout=1)
+    for task in done:
+        exc = task.exception()
+        if exc and not isinstance(exc, WebSocketDisconnect | RuntimeError):
+            raise exc
+
+
+async def _drain(ws: WebSocket) -> None:
+    while True:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+
+
+async def _feed_socket(ws: WebSocket, receive: Any) -> None:
+    event = await _event(ws)
+    if event is None:
+        return
+    await ws.accept()
+    try:
+        async with ws.app.state.hub.subscribe(event.slug, "wall") as sub:
+            await _catch_up(ws, sub, event.slug)
+            await _serve(ws, sub, receive)
+    except (RedisError, TimeoutError):
+        with contextlib.suppress(Exception):
+            await ws.close(CLOSE_UNAVAILABLE)
+    except WebSocketDisconnect:
+        pass
+
+
+async def wall_socket(ws: WebSocket) -> None:
+    await _feed_socket(ws, lambda: _drain(ws))
+
+
+async def audience_socket(ws: WebSocket) -> None:
+    """The feed, plus reactions sent by the page: `{"type": "reactions", "counts": {...}}`."""
+
+    async def receive() -> None:
+        event = await get_event(ws.app.state.redis, ws.path_params["slug"])
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text") or ""
+            if event is None or len(text) > MAX_FRAME:
+                continue
+            with contextlib.suppress(ValueError):
+                data = json.loads(text)
+                if isinstance(data, dict) and data.get("type") == "reactions" and \
+                        event.status == "open":
+                    counts = reaction_counts(event, data)
+                    if isinstance(counts, dict):
+                        for kind, n in counts.items():
+                            ws.app.state.reactions.add(event.slug, kind, n)
+
+    await _feed_socket(ws, receive)
+
+
+async def moderate_socket(ws: WebSocket) -> None:
+    slug = ws.path_params["slug"]
+    try:
+        token = await authorise(ws, slug)
+    except HTTPException as exc:
+        await ws.close(CLOSE_UNAUTHORISED if exc.status_code == 401 else CLOSE_FORBIDDEN)
+        return
+    event = await _event(ws)
+    if event is None:
+        return
+    await ws.accept()
+    try:
+        async with ws.app.state.hub.subscribe(slug, "moderator") as sub:
+            items = await pending_items(ws.app.state.redis, slug)
+            await ws.send_text(dumps({"type": "queue", "items": [i.__dict__ for i in items],
+                                      "moderator": token.label or f"moderator-{token.id}"}))
+            await _serve(ws, sub, lambda: _drain(ws))
+    except (RedisError, TimeoutError):
+        with contextlib.suppress(Exception):
+            await ws.close(CLOSE_UNAVAILABLE)
+    except WebSocketDisconnect:
+        pass
+
+
+routes = [
+    WebSocketRoute("/ws/wall/{slug}", wall_socket),
+    WebSocketRoute("/ws/audience/{slug}", audience_socket),
+    WebSocketRoute("/ws/moderate/{slug}", moderate_socket),
+]

@@ -1,0 +1,1 @@
+"""The Redis-streams store: every item, decision and reaction goes through here."""

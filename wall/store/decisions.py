@@ -1,0 +1,127 @@
+"""Apply a moderation decision atomically (one Lua script) and record it in feed and audit.
+
+Two moderators deciding one item at the same moment: the script runs once at a time, so the
+first wins and the second sees the item's new state and gets a conflict naming who decided.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from wall import keys
+from wall.models import ACTIONS, utc_now_iso
+
+FEED_MAXLEN = 5_000
+
+# KEYS: state decisions pending onwall pinned feed feed-floor audit items authors
+# ARGV: id action by at expected rule maxlen now_ms
+_DECIDE = """
+local id, action, by, at, expected, rule = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local maxlen, now_ms = tonumber(ARGV[7]), ARGV[8]
+local st = redis.call('HGET', KEYS[1], id)
+if not st then return {'missing'} end
+local function conflict()
+  return {'conflict', st, redis.call('HGET', KEYS[2], id) or ''}
+end
+local body = redis.call('HGET', KEYS[9], id)
+local new_state, feed = st, nil
+local pinned = redis.call('GET', KEYS[5])
+if action == 'approve' then
+  if st == 'pending' or (expected == st and (st == 'rejected' or st == 'retracted')) then
+    new_state, feed = 'approved', 'item'
+  else return conflict() end
+elseif action == 'reject' then
+  if st == 'pending' then new_state = 'rejected' else return conflict() end
+elseif action == 'restore' then
+  if st == 'rejected' and expected == st then new_state = 'pending' else return conflict() end
+elseif action == 'retract' then
+  if st == 'approved' then new_state, feed = 'retracted', 'retract' else return conflict() end
+elseif action == 'pin' then
+  if st == 'approved' and pinned ~= id then feed = 'pin' else return conflict() end
+elseif action == 'unpin' then
+  if pinned == id then feed = 'unpin' else return conflict() end
+elseif action == 'highlight' then
+  if st == 'approved' then feed = 'highlight' else return conflict() end
+else
+  return {'bad-action'}
+end
+local decision = cjson.encode({action = action, by = by, at = at, rule = rule, id = id})
+redis.call('HSET', KEYS[1], id, new_state)
+redis.call('HSET', KEYS[2], id, decision)
+if new_state == 'approved' and st ~= 'approved' then
+  redis.call('ZREM', KEYS[3], id)
+  redis.call('ZADD', KEYS[4], now_ms, id)
+elseif new_state == 'rejected' then
+  redis.call('ZREM', KEYS[3], id)
+elseif new_state == 'pending' then
+  redis.call('ZADD', KEYS[3], now_ms, id)
+elseif new_state == 'retracted' then
+  redis.call('ZREM', KEYS[4], id)
+  if pinned == id then redis.call('DEL', KEYS[5]) end
+end
+local ok, parsed = pcall(cjson.decode, body or '{}')
+local author = ok and parsed['author_key'] or nil
+if author and author ~= cjson.null and author ~= '' then
+  if action == 'approve' then redis.call('HINCRBY', KEYS[10], author .. '|approved', 1) end
+  if action == 'reject' then redis.call('HINCRBY', KEYS[10], author .. '|rejected', 1) end
+end
+local position = ''
+if feed then
+  if feed == 'pin' then redis.call('SET', KEYS[5], id) end
+  if feed == 'unpin' then redis.call('DEL', KEYS[5]) end
+  if feed == 'item' or feed == 'pin' then
+    position = redis.call('XADD', KEYS[6], '*', 'type', feed, 'id', id, 'item', body)
+  else
+    position = redis.call('XADD', KEYS[6], '*', 'type', feed, 'id', id)
+  end
+  local len = redis.call('XLEN', KEYS[6])
+  if len > maxlen then
+    local old = redis.call('XRANGE', KEYS[6], '-', '+', 'COUNT', len - maxlen)
+    redis.call('SET', KEYS[7], old[#old][1])
+    redis.call('XTRIM', KEYS[6], 'MAXLEN', maxlen)
+  end
+end
+redis.call('XADD', KEYS[8], 'MAXLEN', '~', 100000, '*', 'id', id, 'action', action,
+           'by', by, 'at', at, 'rule', rule, 'from', st, 'to', new_state, 'position', position)
+return {'ok', new_state, position}
+"""
+
+
+@dataclass
+class Outcome:
+    """What a decision did: `ok`, or why not (`missing`, `conflict`, `bad-action`)."""
+
+    status: str
+    state: str = ""
+    position: str = ""
+    previous: dict[str, str] | None = None
+
+
+async def decide(redis: Redis, slug: str, item_id: str, action: str, by: str,
+                 expected: str = "", rule: str = "") -> Outcome:
+    if action not in ACTIONS:
+        return Outcome("bad-action")
+    reply = await redis.eval(
+        _DECIDE, 10,
+        keys.state(slug), keys.decisions(slug), keys.pending(slug), keys.onwall(slug),
+        keys.pinned(slug), keys.feed(slug), keys.feed_floor(slug), keys.audit(slug),
+        keys.items(slug), keys.authors(slug),
+        item_id, action, by, utc_now_iso(), expected, rule, FEED_MAXLEN,
+        int(time.time() * 1000),
+    )
+    status = reply[0]
+    if status == "ok":
+        return Outcome("ok", reply[1], reply[2])
+    if status == "conflict":
+        previous = json.loads(reply[2]) if reply[2] else None
+        return Outcome("conflict", reply[1], previous=previous)
+    return Outcome(status)
+
+
+async def last_decision(redis: Redis, slug: str, item_id: str) -> dict[str, str] | None:
+    raw = await redis.hget(keys.decisions(slug), item_id)
+    return json.loads(raw) if raw else None

@@ -1,0 +1,69 @@
+"""Create, read and update events (their settings live in the event's meta hash)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redis.asyncio import Redis
+
+from wall import keys
+from wall.models import MODES, STATUSES, Event, valid_slug
+
+
+class EventError(ValueError):
+    """An event setting that cannot be applied."""
+
+
+async def create_event(redis: Redis, event: Event) -> Event:
+    if not valid_slug(event.slug):
+        raise EventError(f"invalid slug {event.slug!r}: use [a-z0-9-], 1 to 40 characters")
+    _check(event)
+    created = await redis.hsetnx(keys.meta(event.slug), "slug", event.slug)
+    if not created:
+        raise EventError(f"event {event.slug!r} already exists")
+    await redis.hset(keys.meta(event.slug), mapping=event.to_hash())
+    await redis.sadd(keys.EVENTS_INDEX, event.slug)
+    return event
+
+
+async def get_event(redis: Redis, slug: str) -> Event | None:
+    if not valid_slug(slug):
+        return None
+    data = await redis.hgetall(keys.meta(slug))
+    if not data:
+        return None
+    return Event.from_hash(data)
+
+
+async def list_events(redis: Redis) -> list[Event]:
+    slugs = sorted(await redis.smembers(keys.EVENTS_INDEX))
+    events = [await get_event(redis, slug) for slug in slugs]
+    return [e for e in events if e is not None]
+
+
+async def update_event(redis: Redis, slug: str, changes: dict[str, Any]) -> Event:
+    event = await get_event(redis, slug)
+    if event is None:
+        raise EventError(f"no event {slug!r}")
+    for name, value in changes.items():
+        if name not in Event.__dataclass_fields__ or name in ("slug", "created_at"):
+            raise EventError(f"unknown setting {name!r}")
+        setattr(event, name, value)
+    _check(event)
+    await redis.hset(keys.meta(slug), mapping=event.to_hash())
+    return event
+
+
+async def delete_event(redis: Redis, slug: str) -> None:
+    await redis.delete(*keys.all_event_keys(slug))
+    await redis.srem(keys.EVENTS_INDEX, slug)
+
+
+def _check(event: Event) -> None:
+    if event.mode not in MODES:
+        raise EventError(f"mode must be one of {', '.join(MODES)}")
+    if event.status not in STATUSES:
+        raise EventError(f"status must be one of {', '.join(STATUSES)}")
+    if not event.title.strip():
+        raise EventError("an event needs a title")
+    event.hashtags = [h.lstrip("#").strip() for h in event.hashtags if h.strip("# ")]

@@ -1,0 +1,82 @@
+"""Read the feed stream: snapshots for fresh walls, exact replay for reconnecting ones."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from redis.asyncio import Redis
+
+from wall import keys
+from wall.models import Item
+
+SNAPSHOT_ITEMS = 60
+StreamEntry = tuple[str, dict[str, str]]
+
+
+def parse_id(position: str) -> tuple[int, int]:
+    """A stream id as a comparable pair; raises ValueError when it is not one."""
+    ms, _, seq = position.partition("-")
+    return int(ms), int(seq or 0)
+
+
+def valid_position(position: str) -> bool:
+    try:
+        ms, seq = parse_id(position)
+    except ValueError:
+        return False
+    return ms >= 0 and seq >= 0
+
+
+def feed_message(position: str, fields: dict[str, str]) -> dict[str, Any]:
+    """A feed stream entry as the JSON frame walls receive (SPEC: feed messages)."""
+    kind = fields["type"]
+    if kind in ("item", "pin"):
+        return {"type": kind, "position": position,
+                "item": Item.from_json(fields["item"]).public()}
+    if kind == "unpin":
+        return {"type": "unpin", "position": position, "id": fields["id"]}
+    return {"type": kind, "position": position, "id": fields["id"]}
+
+
+async def needs_snapshot(redis: Redis, slug: str, after: str) -> bool:
+    """True when `after` is older than what the feed still holds."""
+    floor = await redis.get(keys.feed_floor(slug))
+    return floor is not None and parse_id(after) < parse_id(floor)
+
+
+async def read_after(redis: Redis, slug: str, after: str, count: int = 1000) -> list[StreamEntry]:
+    """Every feed entry strictly after `after`, oldest first."""
+    out: list[StreamEntry] = []
+    start = f"({after}"
+    while True:
+        batch = await redis.xrange(keys.feed(slug), min=start, max="+", count=count)
+        out.extend(batch)
+        if len(batch) < count:
+            return out
+        start = f"({batch[-1][0]}"
+
+
+async def snapshot(redis: Redis, slug: str, limit: int = SNAPSHOT_ITEMS) -> dict[str, Any]:
+    """What a wall shows now, and the feed position it corresponds to."""
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.xrevrange(keys.feed(slug), count=1)
+        pipe.zrevrange(keys.onwall(slug), 0, limit - 1)
+        pipe.get(keys.pinned(slug))
+        pipe.hgetall(keys.reactions(slug))
+        last, ids, pinned_id, reactions = await pipe.execute()
+    ids = list(reversed(ids))
+    wanted = ids + ([pinned_id] if pinned_id else [])
+    bodies = await redis.hmget(keys.items(slug), wanted) if wanted else []
+    by_id = {i: Item.from_json(b).public() for i, b in zip(wanted, bodies, strict=True) if b}
+    return {
+        "type": "snapshot",
+        "position": last[0][0] if last else "0-0",
+        "items": [by_id[i] for i in ids if i in by_id],
+        "pinned": by_id.get(pinned_id) if pinned_id else None,
+        "reactions": {k: int(v) for k, v in reactions.items()},
+    }
+
+
+def dumps(message: dict[str, Any]) -> str:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))

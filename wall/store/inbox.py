@@ -1,0 +1,71 @@
+"""Store received items once: the inbox stream, the item bodies and the pending queue.
+
+De-duplication on (source, source_id) happens inside one Lua script with the insert, so a
+provider retry, a reconnecting connector or two ingest processes never store an item twice.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from wall import keys
+from wall.models import Item
+
+INBOX_MAXLEN = 200_000
+
+_INSERT = """
+local existing = redis.call('HGET', KEYS[1], ARGV[1])
+if existing then return {0, existing} end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*',
+           'id', ARGV[2], 'source', ARGV[4], 'source_id', ARGV[5])
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
+redis.call('HSET', KEYS[4], ARGV[2], 'pending')
+redis.call('ZADD', KEYS[5], ARGV[7], ARGV[2])
+return {1, ARGV[2]}
+"""
+
+
+@dataclass
+class Inserted:
+    id: str
+    created: bool
+
+
+async def insert_item(redis: Redis, item: Item) -> Inserted:
+    """Put `item` in the inbox and the pending queue, unless its source id was seen."""
+    slug = item.event
+    created, item_id = await redis.eval(
+        _INSERT, 5,
+        keys.seen(slug), keys.inbox(slug), keys.items(slug), keys.state(slug),
+        keys.pending(slug),
+        f"{item.source}:{item.source_id}", item.id, item.to_json(), item.source,
+        item.source_id, INBOX_MAXLEN, int(time.time() * 1000),
+    )
+    return Inserted(str(item_id), bool(created))
+
+
+async def get_item(redis: Redis, slug: str, item_id: str) -> Item | None:
+    raw = await redis.hget(keys.items(slug), item_id)
+    return Item.from_json(raw) if raw else None
+
+
+async def get_items(redis: Redis, slug: str, ids: list[str]) -> list[Item]:
+    if not ids:
+        return []
+    raws = await redis.hmget(keys.items(slug), ids)
+    return [Item.from_json(r) for r in raws if r]
+
+
+async def pending_items(redis: Redis, slug: str, limit: int = 500) -> list[Item]:
+    """Pending items, oldest first."""
+    ids = await redis.zrange(keys.pending(slug), 0, limit - 1)
+    return await get_items(redis, slug, ids)
+
+
+async def item_state(redis: Redis, slug: str, item_id: str) -> str | None:
+    value = await redis.hget(keys.state(slug), item_id)
+    return str(value) if value is not None else None
