@@ -1,6 +1,8 @@
-"""French and English: gettext catalogs (`locale/*/LC_MESSAGES/clameur.po`) read with Babel.
+"""French and English: gettext catalogs (`locale/<lang>/LC_MESSAGES/*.po`) read with Babel.
 
-The .po files are read at start-up, so no compile step is needed to run from a checkout.
+Each part of the product keeps its own catalog (`pages.po`, `tui.po`, `sms.po`...); all the
+catalogs of a language are merged. The .po files are read at start-up, so no compile step
+is needed to run from a checkout.
 """
 
 from __future__ import annotations
@@ -20,13 +22,17 @@ DEFAULT_LANGUAGE = "fr"
 
 @cache
 def translations(lang: str) -> NullTranslations:
-    po = resource_dir("locale") / lang / "LC_MESSAGES" / "clameur.po"
-    if not po.is_file():
+    folder = resource_dir("locale") / lang / "LC_MESSAGES"
+    files = sorted(folder.glob("*.po")) if folder.is_dir() else []
+    if not files:
         return NullTranslations()
-    with po.open("rb") as fh:
-        catalog = read_po(fh, locale=lang)
+    merged: dict[str, str] = {}
+    for po in files:
+        with po.open("rb") as fh:
+            merged.update({m.id: m.string for m in read_po(fh, locale=lang)
+                           if isinstance(m.id, str) and m.id and m.string})
     trans = Translations()
-    trans._catalog = {m.id: m.string for m in catalog if m.id and m.string}  # type: ignore[attr-defined]
+    trans._catalog = merged  # type: ignore[attr-defined]
     return trans
 
 
