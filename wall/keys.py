@@ -104,3 +104,28 @@ def all_event_keys(slug: str) -> list[str]:
         tokens(slug), reactions(slug), reactions_stream(slug), reactions_timeline(slug),
         authors(slug),
     ]
+
+
+def source_cursor(slug: str, connector: str) -> str:
+    """String: where a source connector resumes (X since_id, Mastodon min_id, Jetstream µs)."""
+    return _k(slug, f"cursor:{connector}")
+
+
+def source_status(slug: str) -> str:
+    """Hash: connector name -> JSON (state, restarts, last error, at), for operators."""
+    return _k(slug, "sources")
+
+
+def sms_names(slug: str) -> str:
+    """Hash: SMS sender key -> nickname chosen with a `NOM Camille` message."""
+    return _k(slug, "sms-names")
+
+
+def sms_optout(slug: str) -> str:
+    """Hash: SMS sender key -> "1" after STOP (no more replies), removed by START."""
+    return _k(slug, "sms-optout")
+
+
+def sms_parts(slug: str, sender: str, ref: str) -> str:
+    """Hash: part number -> JSON of one part of a concatenated SMS, until all arrived."""
+    return _k(slug, f"sms-parts:{sender}:{ref}")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 SOURCES = ("web", "sms", "x", "mastodon", "bluesky")
+HASHTAG_SOURCES = ("x", "mastodon", "bluesky")
 ACTIONS = ("approve", "reject", "retract", "pin", "unpin", "highlight", "restore")
 MODES = ("pre", "post")
 STATUSES = ("draft", "open", "closed")
@@ -90,11 +91,13 @@ class Event:
     sms_number: str = ""
     sms_keyword: str = ""
     mastodon_instances: list[str] = field(default_factory=list)
+    # Hashtag sources `clameur ingest` follows for this event (SMS is always on).
+    sources: list[str] = field(default_factory=lambda: list(HASHTAG_SOURCES))
     theme: dict[str, str] = field(default_factory=dict)
     links: str = "allow"
     created_at: str = field(default_factory=utc_now_iso)
 
-    _LIST_FIELDS = ("hashtags", "languages", "reactions", "mastodon_instances")
+    _LIST_FIELDS = ("hashtags", "languages", "reactions", "mastodon_instances", "sources")
 
     def to_hash(self) -> dict[str, str]:
         out: dict[str, str] = {}

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 
 from wall.commands._run import with_redis
 from wall.config import Settings
-from wall.models import Event
+from wall.models import HASHTAG_SOURCES, Event
 from wall.store.events import (
     EventError,
     create_event,
@@ -26,6 +26,15 @@ def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def _sources(value: str) -> list[str]:
+    chosen = _csv(value)
+    unknown = [s for s in chosen if s not in HASHTAG_SOURCES]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown source {unknown[0]!r}: choose among "
+                                         f"{', '.join(HASHTAG_SOURCES)}")
+    return chosen
+
+
 def _add_settings(p: argparse.ArgumentParser, creating: bool) -> None:
     p.add_argument("--title", required=creating, help="title shown on the wall")
     p.add_argument("--hashtags", type=_csv, help="comma-separated hashtags, without #")
@@ -36,13 +45,15 @@ def _add_settings(p: argparse.ArgumentParser, creating: bool) -> None:
     p.add_argument("--sms-number", help="SMS number shown on the wall")
     p.add_argument("--sms-keyword", help="keyword that routes a shared number's SMS here")
     p.add_argument("--mastodon-instances", type=_csv, help="e.g. mastodon.social,piaille.fr")
+    p.add_argument("--sources", type=_sources, help="hashtag sources `clameur ingest` follows, "
+                   "among x,mastodon,bluesky (default: all three)")
     p.add_argument("--theme", type=json.loads, help='JSON, e.g. {"dark": "1", "accent": "#e63"}')
     p.add_argument("--links", choices=["allow", "remove", "block"])
 
 
 def _changes(args: argparse.Namespace) -> dict[str, Any]:
     names = ("title", "hashtags", "mode", "status", "languages", "reactions", "sms_number",
-             "sms_keyword", "mastodon_instances", "theme", "links")
+             "sms_keyword", "mastodon_instances", "sources", "theme", "links")
     return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
 
 
