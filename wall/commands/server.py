@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -48,9 +49,20 @@ def _uvicorn_config(settings: Settings, url: str, host: str, port: int) -> uvico
     )
 
 
+def _exit_on_sigterm() -> None:
+    """uvicorn re-raises SIGTERM after its graceful shutdown: turn it into SystemExit so
+    the embedded Redis is stopped by the `with` block, not orphaned."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     host = args.host or settings.host
     port = args.port if args.port is not None else int(settings.port)
+    _exit_on_sigterm()
     with redis_for(settings) as url:
         server = uvicorn.Server(_uvicorn_config(settings, url, host, port))
         asyncio.run(server.serve())

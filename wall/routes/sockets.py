@@ -29,8 +29,14 @@ CLOSE_UNAVAILABLE = 1013
 async def _event(ws: WebSocket) -> Event | None:
     event = await get_event(ws.app.state.redis, ws.path_params["slug"])
     if event is None:
-        await ws.close(CLOSE_UNKNOWN)
+        await _refuse(ws, CLOSE_UNKNOWN)
     return event
+
+
+async def _refuse(ws: WebSocket, code: int) -> None:
+    """Accept then close at once: browsers see the code (a 403 handshake hides it)."""
+    await ws.accept()
+    await ws.close(code)
 
 
 async def _catch_up(ws: WebSocket, sub: Subscription, slug: str) -> None:
@@ -128,7 +134,7 @@ async def moderate_socket(ws: WebSocket) -> None:
     try:
         token = await authorise(ws, slug)
     except HTTPException as exc:
-        await ws.close(CLOSE_UNAUTHORISED if exc.status_code == 401 else CLOSE_FORBIDDEN)
+        await _refuse(ws, CLOSE_UNAUTHORISED if exc.status_code == 401 else CLOSE_FORBIDDEN)
         return
     event = await _event(ws)
     if event is None:
