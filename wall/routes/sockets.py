@@ -20,6 +20,7 @@ from wall.store.events import get_event
 from wall.store.feed import dumps, needs_snapshot, parse_id, read_after, snapshot, valid_position
 from wall.store.feed import feed_message as to_message
 from wall.store.inbox import pending_items
+from wall.store.status import current_status, refusal
 
 MAX_FRAME = 4096
 CLOSE_UNAUTHORISED, CLOSE_FORBIDDEN, CLOSE_UNKNOWN, CLOSE_TOO_SLOW = 4401, 4403, 4404, 4408
@@ -119,8 +120,12 @@ async def audience_socket(ws: WebSocket) -> None:
                 continue
             with contextlib.suppress(ValueError):
                 data = json.loads(text)
-                if isinstance(data, dict) and data.get("type") == "reactions" and \
-                        event.status == "open":
+                if isinstance(data, dict) and data.get("type") == "reactions":
+                    # Read per frame: an event closed a second ago takes no more taps.
+                    status = await current_status(ws.app.state.redis, event.slug)
+                    if (refused := refusal(status)) is not None:
+                        await ws.send_text(dumps(refused))
+                        continue
                     counts = reaction_counts(event, data)
                     if isinstance(counts, dict):
                         for kind, n in counts.items():

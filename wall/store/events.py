@@ -8,6 +8,7 @@ from redis.asyncio import Redis
 
 from wall import keys
 from wall.models import MODES, STATUSES, Event, valid_slug
+from wall.store.status import announce_status
 
 
 class EventError(ValueError):
@@ -45,17 +46,23 @@ async def update_event(redis: Redis, slug: str, changes: dict[str, Any]) -> Even
     event = await get_event(redis, slug)
     if event is None:
         raise EventError(f"no event {slug!r}")
+    previous = event.status
     for name, value in changes.items():
         if name not in Event.__dataclass_fields__ or name in ("slug", "created_at"):
             raise EventError(f"unknown setting {name!r}")
         setattr(event, name, value)
     _check(event)
     await redis.hset(keys.meta(slug), mapping=event.to_hash())
+    if event.status != previous:
+        await announce_status(redis, slug, event.status)
     return event
 
 
 async def delete_event(redis: Redis, slug: str) -> None:
+    """Remove every key of the event: the fixed ones and any `ev:{slug}:*` with dynamic parts."""
     await redis.delete(*keys.all_event_keys(slug))
+    async for key in redis.scan_iter(match=f"{keys.meta(slug)[:-len('meta')]}*", count=500):
+        await redis.delete(key)
     await redis.srem(keys.EVENTS_INDEX, slug)
 
 

@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 
 from wall import keys
 from wall.models import Item
+from wall.store.status import status_message
 
 SNAPSHOT_ITEMS = 60
 StreamEntry = tuple[str, dict[str, str]]
@@ -36,6 +37,8 @@ def feed_message(position: str, fields: dict[str, str]) -> dict[str, Any]:
                 "item": Item.from_json(fields["item"]).public()}
     if kind == "unpin":
         return {"type": "unpin", "position": position, "id": fields["id"]}
+    if kind == "status":
+        return status_message(position, fields)
     return {"type": kind, "position": position, "id": fields["id"]}
 
 
@@ -64,7 +67,9 @@ async def snapshot(redis: Redis, slug: str, limit: int = SNAPSHOT_ITEMS) -> dict
         pipe.zrevrange(keys.onwall(slug), 0, limit - 1)
         pipe.get(keys.pinned(slug))
         pipe.hgetall(keys.reactions(slug))
-        last, ids, pinned_id, reactions = await pipe.execute()
+        pipe.hget(keys.meta(slug), "status")
+        pipe.zcard(keys.onwall(slug))
+        last, ids, pinned_id, reactions, status, approved = await pipe.execute()
     ids = list(reversed(ids))
     wanted = ids + ([pinned_id] if pinned_id else [])
     bodies = await redis.hmget(keys.items(slug), wanted) if wanted else []
@@ -75,6 +80,8 @@ async def snapshot(redis: Redis, slug: str, limit: int = SNAPSHOT_ITEMS) -> dict
         "items": [by_id[i] for i in ids if i in by_id],
         "pinned": by_id.get(pinned_id) if pinned_id else None,
         "reactions": {k: int(v) for k, v in reactions.items()},
+        "status": status or "open",
+        "approved": int(approved),
     }
 
 

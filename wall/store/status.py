@@ -1,0 +1,48 @@
+"""Tell walls and audiences live when an event opens or closes: a `status` feed entry.
+
+The entry goes through the feed stream like any decision, so a wall reconnecting with
+`?after=` replays it in order, and its frame carries the figures a thank-you screen shows.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from redis.asyncio import Redis
+
+from wall import keys
+
+
+async def announce_status(redis: Redis, slug: str, status: str) -> str:
+    """Append `{"type": "status", ...}` to the feed with the totals so far; its position."""
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.hgetall(keys.reactions(slug))
+        pipe.zcard(keys.onwall(slug))
+        totals, approved = await pipe.execute()
+    fields = {"type": "status", "id": "", "status": status,
+              "totals": json.dumps({k: int(v) for k, v in totals.items()}),
+              "approved": str(int(approved))}
+    return str(await redis.xadd(keys.feed(slug), fields))
+
+
+def status_message(position: str, fields: dict[str, str]) -> dict[str, Any]:
+    """A `status` feed entry as the frame walls and audiences receive."""
+    return {"type": "status", "position": position, "status": fields.get("status", ""),
+            "totals": json.loads(fields.get("totals") or "{}"),
+            "approved": int(fields.get("approved") or 0)}
+
+
+async def current_status(redis: Redis, slug: str) -> str:
+    """The event's status as stored now (`draft`, `open`, `closed`), "" when it is gone."""
+    return str(await redis.hget(keys.meta(slug), "status") or "")
+
+
+def refusal(status: str) -> dict[str, str] | None:
+    """The frame answering a reaction or post sent while the event is not open, else None."""
+    if status == "open":
+        return None
+    if status == "draft":
+        return {"type": "error", "error": "event_not_open",
+                "message": "this event is not open yet"}
+    return {"type": "error", "error": "event_closed", "message": "this event is closed"}
