@@ -1,0 +1,1 @@
+"""Loopback stand-ins for the services Clameur reads from, speaking their wire formats."""

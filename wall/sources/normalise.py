@@ -1,0 +1,39 @@
+"""One door from the connectors into the inbox: build an Item, accept it, never crash on one."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from redis.asyncio import Redis
+
+from wall.intake import InvalidItem, accept
+from wall.models import Event, Item, new_item_id, utc_now_iso
+
+log = logging.getLogger("clameur.sources")
+
+
+def make_item(event: Event, source: str, source_id: str, *, author: str, text: str,
+              author_key: str, url: str | None = None, avatar: str | None = None,
+              media: list[dict[str, str]] | None = None, sensitive: bool = False) -> Item:
+    """An Item from a source's fields; `accept` normalises text and name."""
+    return Item(id=new_item_id(), event=event.slug, source=source, source_id=source_id,
+                author=author, text=text, received_at=utc_now_iso(), media=media or [],
+                url=url, author_key=author_key, avatar=avatar, sensitive=sensitive)
+
+
+async def deliver(redis: Redis, event: Event, items: Iterable[Item]) -> int:
+    """Accept each item in order; skip (and log) the ones that cannot be shown.
+
+    Returns how many were new. Redis errors propagate: the connector then restarts
+    without moving its cursor, and de-duplication absorbs what it sends again.
+    """
+    created = 0
+    for item in items:
+        try:
+            accepted = await accept(redis, event, item)
+        except InvalidItem as exc:
+            log.info("%s %s skipped: %s", item.source, item.source_id, exc.message)
+            continue
+        created += not accepted.duplicate
+    return created
