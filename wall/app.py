@@ -18,7 +18,7 @@ from wall.http import error
 from wall.hub import Hub
 from wall.reactions import ReactionCounter
 from wall.redis_client import connect
-from wall.routes import api, pages, sockets
+from wall.routes import api, pages, reports, sockets
 
 SECRET_KEY = "clameur:secret"
 
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
             await redis.aclose()
 
     return Starlette(
-        routes=[*api.routes, *sockets.routes, *pages.routes],
+        routes=[*api.routes, *sockets.routes, *reports.routes, *pages.routes],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, RedisError: _redis_down,
                             ConnectionError: _redis_down},

@@ -1,5 +1,5 @@
 """Sub-commands of `clameur`: each module has `register(subparsers)` and handlers."""
 
-from wall.commands import events, server, tokens
+from wall.commands import events, export, server, tokens
 
-COMMAND_MODULES = [server, events, tokens]
+COMMAND_MODULES = [server, events, tokens, export]
