@@ -17,6 +17,7 @@ from tests.conftest import EventFixture
 from tests.support.clients import FeedClient, approved
 from tests.support.cluster import RedisClusterProcesses
 from tests.support.scaleout import (
+    NO_LIMITS,
     check_every_wall_gets_every_item_once,
     check_reaction_totals_are_exact,
 )
@@ -41,7 +42,7 @@ def cluster_servers(cluster: RedisClusterProcesses) -> Iterator[list[ServerProce
     try:
         for _ in range(2):
             started.append(ServerProcess(redis_url=cluster.url,
-                                         env={"CLAMEUR_REDIS_CLUSTER": "1"}).start())
+                                         env={"CLAMEUR_REDIS_CLUSTER": "1", **NO_LIMITS}).start())
         yield started
     finally:
         for proc in started:

@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 
 from tests.conftest import make_event
 from tests.support.scaleout import (
+    NO_LIMITS,
     check_every_wall_gets_every_item_once,
     check_reaction_totals_are_exact,
 )
@@ -22,7 +23,7 @@ def servers(redis_url: str) -> Iterator[list[ServerProcess]]:
     started: list[ServerProcess] = []
     try:
         for _ in range(3):
-            started.append(ServerProcess(redis_url=redis_url).start())
+            started.append(ServerProcess(redis_url=redis_url, env=NO_LIMITS).start())
         yield started
     finally:
         for proc in started:

@@ -10,15 +10,18 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
 from wall.config import Settings
 from wall.http import error
 from wall.hub import Hub
+from wall.ratelimit import RateLimiter
 from wall.reactions import ReactionCounter
 from wall.redis_client import connect
 from wall.routes import api, pages, reports, sockets
+from wall.security import SecurityMiddleware
 
 SECRET_KEY = "clameur:secret"
 
@@ -58,6 +61,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
         app.state.redis = redis
         app.state.secret = await shared_secret(redis, settings.secret)
         app.state.hub = Hub(redis)
+        app.state.limiter = RateLimiter(redis)
         app.state.reactions = ReactionCounter(redis)
         app.state.templates = pages.make_environment()
         app.state.reactions.start()
@@ -71,6 +75,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
     return Starlette(
         routes=[*api.routes, *sockets.routes, *reports.routes, *pages.routes],
         lifespan=lifespan,
+        middleware=[Middleware(SecurityMiddleware, frame_ancestors=settings.frame_ancestors)],
         exception_handlers={HTTPException: _http_error, RedisError: _redis_down,
                             ConnectionError: _redis_down},
     )

@@ -129,3 +129,13 @@ def sms_optout(slug: str) -> str:
 def sms_parts(slug: str, sender: str, ref: str) -> str:
     """Hash: part number -> JSON of one part of a concatenated SMS, until all arrived."""
     return _k(slug, f"sms-parts:{sender}:{ref}")
+
+
+def moderators(slug: str) -> str:
+    """Sorted set: connected moderator sockets scored by their last heartbeat (ms)."""
+    return _k(slug, "moderators")
+
+
+def rate(slug: str, limit: str, identity: str) -> str:
+    """Counter: one rate-limit window of `identity` (IP, device, phone hash)."""
+    return _k(slug, f"rl:{limit}:{identity}")

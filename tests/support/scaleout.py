@@ -21,6 +21,9 @@ from tests.support.servers import ServerProcess
 from tests.support.timing import timeout
 from wall import keys
 
+# These suites count every tap: rate limits (wall/ratelimit.py) would drop some on purpose.
+NO_LIMITS = {"CLAMEUR_RATE_LIMITS": "off"}
+
 
 async def walls_on(servers: list[ServerProcess], slug: str, per_server: int = 2,
                    path: str = "wall") -> list[FeedClient]:

@@ -39,7 +39,9 @@ class ServerProcess:
 
     def start(self) -> ServerProcess:
         env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-        env.update({"PYTHONPATH": str(ROOT), "CLAMEUR_SECRET": "test-secret", **self.extra_env})
+        # Rate limits are off unless a test sets them: tests post from one address.
+        env.update({"PYTHONPATH": str(ROOT), "CLAMEUR_SECRET": "test-secret",
+                    "CLAMEUR_RATE_LIMITS": "off", **self.extra_env})
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url
         args = [sys.executable, "-m", "wall"]

@@ -7,6 +7,7 @@ import hmac
 import secrets
 from typing import Any
 
+from itsdangerous import BadSignature, Signer
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -40,11 +41,32 @@ def event_closed(event: Event) -> Response | None:
 
 
 def device_id(request: Request) -> tuple[str, bool]:
-    """The device id from its cookie, or a new one (True when it must be set)."""
-    current = request.cookies.get(DEVICE_COOKIE, "")
-    if 8 <= len(current) <= 64 and current.replace("-", "").replace("_", "").isalnum():
-        return current, False
-    return secrets.token_urlsafe(12), True
+    """The device id from its signed cookie, or a new one (True when it must be set).
+
+    Signed so that nobody can pick another device's id (and borrow a trusted author's
+    identity); clearing the cookie only gives a fresh, untrusted, rate-limited device.
+    """
+    signer = Signer(request.app.state.secret, salt="device")
+    try:
+        return signer.unsign(request.cookies.get(DEVICE_COOKIE, "")).decode(), False
+    except BadSignature:
+        return secrets.token_urlsafe(12), True
+
+
+def set_device_cookie(request: Request, response: Response, device: str) -> None:
+    signed = Signer(request.app.state.secret, salt="device").sign(device).decode()
+    response.set_cookie(DEVICE_COOKIE, signed, max_age=365 * 86400, httponly=True,
+                        samesite="lax", secure=request.url.scheme == "https")
+
+
+def client_ip(request: Request) -> str:
+    """The caller's address (uvicorn resolves X-Forwarded-For from trusted proxies)."""
+    return request.client.host if request.client else "unknown"
+
+
+def too_many(retry_after: int) -> Response:
+    return error(429, "rate_limited", f"too many requests; try again in {retry_after} s",
+                 headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
 
 
 def author_key(request: Request, kind: str, identity: str) -> str:
@@ -81,6 +103,10 @@ async def create_post(request: Request) -> Response:
         return closed
     text, author, source_id = fields
     device, new_device = device_id(request)
+    limited = await request.app.state.limiter.hit(
+        event.slug, [("post_device", device), ("post_ip", client_ip(request))])
+    if limited:
+        return too_many(limited.retry_after)
     item = Item(id=new_item_id(), event=event.slug, source="web",
                 source_id=f"{device}:{source_id}", author=author, text=text,
                 received_at=utc_now_iso(), author_key=author_key(request, "web", device))
@@ -90,8 +116,7 @@ async def create_post(request: Request) -> Response:
         return validation_error(exc.field, exc.message)
     response = JSONResponse({"id": accepted.id, "status": accepted.status}, status_code=202)
     if new_device:
-        response.set_cookie(DEVICE_COOKIE, device, max_age=365 * 86400, httponly=True,
-                            samesite="lax")
+        set_device_cookie(request, response, device)
     return response
 
 
@@ -123,9 +148,19 @@ async def create_reactions(request: Request) -> Response:
         return counts
     if (closed := event_closed(event)) is not None:
         return closed
+    taps = sum(counts.values())
+    device, new_device = device_id(request)
+    limited = await request.app.state.limiter.hit(
+        event.slug, [("reaction_device", device), ("reaction_ip", client_ip(request))], taps)
+    if limited:
+        # Past the limit taps are dropped silently: a reaction is never worth an error.
+        return JSONResponse({"accepted": 0}, status_code=202)
     for kind, n in counts.items():
         request.app.state.reactions.add(event.slug, kind, n)
-    return JSONResponse({"accepted": sum(counts.values())}, status_code=202)
+    response = JSONResponse({"accepted": taps}, status_code=202)
+    if new_device:
+        set_device_cookie(request, response, device)
+    return response
 
 
 async def queue(request: Request) -> Response:

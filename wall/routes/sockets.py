@@ -15,6 +15,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from wall.auth import authorise
 from wall.hub import Subscription
 from wall.models import Event
+from wall.ratelimit import TokenBucket
 from wall.routes.api import reaction_counts
 from wall.store.events import get_event
 from wall.store.feed import dumps, needs_snapshot, parse_id, read_after, snapshot, valid_position
@@ -25,6 +26,7 @@ from wall.store.status import current_status, refusal
 MAX_FRAME = 4096
 CLOSE_UNAUTHORISED, CLOSE_FORBIDDEN, CLOSE_UNKNOWN, CLOSE_TOO_SLOW = 4401, 4403, 4404, 4408
 CLOSE_UNAVAILABLE = 1013
+CLOSE_RATE_LIMITED = 4429
 
 
 async def _event(ws: WebSocket) -> Event | None:
@@ -90,6 +92,10 @@ async def _feed_socket(ws: WebSocket, receive: Any) -> None:
     event = await _event(ws)
     if event is None:
         return
+    ip = ws.client.host if ws.client else "unknown"
+    if await ws.app.state.limiter.hit(event.slug, [("ws_connect_ip", ip)]):
+        await _refuse(ws, CLOSE_RATE_LIMITED)
+        return
     await ws.accept()
     try:
         async with ws.app.state.hub.subscribe(event.slug, "wall") as sub:
@@ -111,6 +117,7 @@ async def audience_socket(ws: WebSocket) -> None:
 
     async def receive() -> None:
         event = await get_event(ws.app.state.redis, ws.path_params["slug"])
+        taps = TokenBucket.for_taps(ws.app.state.limiter.limits)
         while True:
             message = await ws.receive()
             if message["type"] == "websocket.disconnect":
@@ -127,7 +134,9 @@ async def audience_socket(ws: WebSocket) -> None:
                         await ws.send_text(dumps(refused))
                         continue
                     counts = reaction_counts(event, data)
-                    if isinstance(counts, dict):
+                    if isinstance(counts, dict) and (
+                            taps is None or taps.take(sum(counts.values()))):
+                        # Taps beyond the connection's budget are dropped silently.
                         for kind, n in counts.items():
                             ws.app.state.reactions.add(event.slug, kind, n)
 

@@ -1,0 +1,110 @@
+"""Rate limits kept in Redis, so they hold across every server process.
+
+Fixed windows counted by one Lua script per request (all of a request's limits in one round
+trip; the keys share the event's hash tag). `CLAMEUR_RATE_LIMITS` overrides the defaults,
+e.g. `post_device=5/60,reaction_ip=400/1` or `off` (benchmarks only).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from wall import keys
+
+# name: (count, window in seconds). Reactions count taps, not requests: a phone may send at
+# least 20 taps per second (SPEC), a room behind one NAT far more.
+DEFAULTS: dict[str, tuple[int, int]] = {
+    "post_device": (6, 60),
+    "post_ip": (60, 60),
+    "reaction_device": (60, 1),
+    "reaction_ip": (2_000, 1),
+    "ws_connect_ip": (120, 60),
+    "sms_phone": (6, 60),
+}
+
+_CHECK = """
+local cost = tonumber(ARGV[1])
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local limit, window = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
+  local n = redis.call('INCRBY', key, cost)
+  if n == cost then redis.call('PEXPIRE', key, window * 1000) end
+  if n > limit then
+    local ttl = redis.call('PTTL', key)
+    if ttl > wait then wait = ttl end
+  end
+end
+return wait
+"""
+
+
+def parse_limits(spec: str) -> dict[str, tuple[int, int]] | None:
+    """`name=count/seconds,...` over the defaults; None when limits are off."""
+    if spec.strip().lower() == "off":
+        return None
+    limits = dict(DEFAULTS)
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        name, _, value = part.partition("=")
+        count, _, window = value.partition("/")
+        if name not in DEFAULTS or not count.isdigit() or not window.isdigit():
+            raise ValueError(f"bad rate limit {part!r}: use name=count/seconds "
+                             f"with a name among {', '.join(DEFAULTS)}")
+        limits[name] = (int(count), int(window))
+    return limits
+
+
+@dataclass
+class Limited:
+    retry_after: int  # seconds
+
+
+class RateLimiter:
+    def __init__(self, redis: Redis, spec: str | None = None) -> None:
+        self.redis = redis
+        raw = os.environ.get("CLAMEUR_RATE_LIMITS", "") if spec is None else spec
+        self.limits = parse_limits(raw)
+        self._script = redis.register_script(_CHECK)
+
+    async def hit(self, slug: str, checks: list[tuple[str, str]], cost: int = 1) -> Limited | None:
+        """Count `cost` against each (limit name, identity); Limited when one is exceeded."""
+        if self.limits is None or not checks:
+            return None
+        names = [name for name, _ in checks]
+        key_list = [keys.rate(slug, name, ident) for name, ident in checks]
+        args: list[int] = [cost]
+        for name in names:
+            args.extend(self.limits[name])
+        wait_ms = int(await self._script(keys=key_list, args=args))
+        if wait_ms <= 0:
+            return None
+        return Limited(retry_after=max(1, -(-wait_ms // 1000)))
+
+
+class TokenBucket:
+    """An in-memory bucket for one WebSocket connection's frames or taps."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = burst
+        self.stamp = time.monotonic()
+
+    def take(self, n: float = 1) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < n:
+            return False
+        self.tokens -= n
+        return True
+
+    @classmethod
+    def for_taps(cls, limits: dict[str, tuple[int, int]] | None) -> TokenBucket | None:
+        """A connection's tap budget: the per-device reaction limit, with one window of burst."""
+        if limits is None:
+            return None
+        count, window = limits["reaction_device"]
+        return cls(rate=count / window, burst=count)

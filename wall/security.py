@@ -1,0 +1,89 @@
+"""Browser-facing protections as ASGI middleware: CSP and friends on every response,
+Origin checks on WebSockets, cross-site posts refused."""
+
+from __future__ import annotations
+
+import json
+import os
+from urllib.parse import urlsplit
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# Source images (X, Mastodon, Bluesky CDNs) are shown on the wall: https images allowed.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'; frame-ancestors {frame_ancestors}")
+AUDIENCE_POSTS = ("/posts", "/reactions")
+CLOSE_FOREIGN_ORIGIN = 4403
+
+
+def _same_origin(origin: str, headers: Headers, allowed: set[str]) -> bool:
+    if origin in allowed:
+        return True
+    host = headers.get("x-forwarded-host") or headers.get("host", "")
+    return urlsplit(origin).netloc.lower() == host.lower()
+
+
+def _is_audience_write(scope: Scope) -> bool:
+    path: str = scope["path"]
+    return (scope["method"] == "POST" and path.startswith("/api/events/")
+            and path.endswith(AUDIENCE_POSTS))
+
+
+class SecurityMiddleware:
+    def __init__(self, app: ASGIApp, frame_ancestors: str = "'self'",
+                 allowed_origins: str | None = None) -> None:
+        self.app = app
+        self.csp = CSP.format(frame_ancestors=frame_ancestors or "'self'").encode()
+        raw = os.environ.get("CLAMEUR_ALLOWED_ORIGINS", "") if allowed_origins is None \
+            else allowed_origins
+        self.allowed = {o.strip().rstrip("/") for o in raw.split(",") if o.strip()}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+        elif scope["type"] == "http":
+            await self._http(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        origin = Headers(scope=scope).get("origin")
+        if origin and not _same_origin(origin, Headers(scope=scope), self.allowed):
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": CLOSE_FOREIGN_ORIGIN})
+            return
+        await self.app(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope)
+        if _is_audience_write(scope) and self._foreign(headers):
+            await self._refuse(send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                raw = list(message.get("headers", []))
+                raw += [(b"content-security-policy", self.csp),
+                        (b"x-content-type-options", b"nosniff"),
+                        (b"referrer-policy", b"same-origin"),
+                        (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
+                message["headers"] = raw
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _foreign(self, headers: Headers) -> bool:
+        if headers.get("sec-fetch-site", "") == "cross-site":
+            return True
+        origin = headers.get("origin")
+        return bool(origin) and not _same_origin(origin, headers, self.allowed)
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps({"error": "foreign_origin",
+                           "message": "posts are accepted from this site's pages only"}).encode()
+        await send({"type": "http.response.start", "status": 403,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
