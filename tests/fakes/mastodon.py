@@ -1,0 +1,91 @@
+"""A fake Mastodon instance: `GET /api/v1/timelines/tag/:hashtag` as documented at
+https://docs.joinmastodon.org/methods/timelines/#tag (min_id/max_id/since_id, limit ≤ 40,
+Link headers, X-RateLimit-* headers, optional token)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.base import FakeService
+
+
+def account(username: str, display_name: str = "", domain: str = "") -> dict[str, Any]:
+    acct = f"{username}@{domain}" if domain else username
+    return {"id": str(abs(hash(acct)) % 10**9), "username": username, "acct": acct,
+            "display_name": display_name, "url": f"https://{domain or 'local'}/@{username}",
+            "avatar": f"https://files.example/avatars/{username}.png",
+            "avatar_static": f"https://files.example/avatars/{username}-static.png"}
+
+
+class FakeMastodon(FakeService):
+    """Statuses with hashtags, paged like Mastodon does (newest first in each page)."""
+
+    def __init__(self, domain: str = "social.example", token: str = "",
+                 first_id: int = 113_000_000_000_000_000) -> None:
+        super().__init__()
+        self.domain = domain
+        self.token = token
+        self.statuses: list[dict[str, Any]] = []
+        self.remaining = 300
+        self._next_id = first_id
+
+    def post(self, content: str, tags: list[str], who: dict[str, Any] | None = None,
+             uri: str | None = None, **extra: Any) -> dict[str, Any]:
+        self._next_id += 65_536
+        sid = str(self._next_id)
+        who = who or account("camille", "Camille")
+        status = {
+            "id": sid, "created_at": datetime.now(UTC).isoformat(), "in_reply_to_id": None,
+            "sensitive": False, "spoiler_text": "", "visibility": "public", "language": "fr",
+            "uri": uri or f"https://{self.domain}/users/{who['username']}/statuses/{sid}",
+            "url": f"https://{self.domain}/@{who['username']}/{sid}", "replies_count": 0,
+            "reblogs_count": 0, "favourites_count": 0, "edited_at": None, "content": content,
+            "reblog": None, "account": who, "media_attachments": [], "mentions": [],
+            "tags": [{"name": t.lower(), "url": f"https://{self.domain}/tags/{t}"}
+                     for t in tags],
+            "emojis": [], "card": None, "poll": None, **extra}
+        self.statuses.append(status)
+        return status
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.get("/api/v1/timelines/tag/{hashtag}", self.tag_timeline)]
+
+    def _headers(self) -> dict[str, str]:
+        reset = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
+        return {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": str(self.remaining),
+                "X-RateLimit-Reset": reset}
+
+    async def tag_timeline(self, request: web.Request) -> web.Response:
+        if self.token and request.headers.get("Authorization") != f"Bearer {self.token}":
+            return web.json_response({"error": "This API requires an authenticated user"},
+                                     status=401)
+        self.remaining -= 1
+        tag = request.match_info["hashtag"].lower()
+        q = request.query
+        limit = min(int(q.get("limit", "20")), 40)
+        found = [s for s in self.statuses if tag in {t["name"] for t in s["tags"]}]
+        if "max_id" in q:
+            found = [s for s in found if int(s["id"]) < int(q["max_id"])]
+        if "since_id" in q:
+            found = [s for s in found if int(s["id"]) > int(q["since_id"])]
+        if "min_id" in q:
+            # min_id: the statuses immediately after it (oldest of the newer ones).
+            found = [s for s in found if int(s["id"]) > int(q["min_id"])][:limit]
+        else:
+            found = found[-limit:]
+        page = list(reversed(found))
+        headers = self._headers()
+        if page:
+            base = f"{self.url}/api/v1/timelines/tag/{tag}"
+            headers["Link"] = (f'<{base}?max_id={page[-1]["id"]}>; rel="next", '
+                               f'<{base}?min_id={page[0]["id"]}>; rel="prev"')
+        return web.json_response(page, headers=headers)
+
+    def rate_limited(self, reset_in: int) -> None:
+        reset = (datetime.now(UTC) + timedelta(seconds=reset_in)).isoformat()
+        self.fail_next(429, '{"error":"Too many requests"}',
+                       headers={"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0",
+                                "X-RateLimit-Reset": reset})

@@ -1,0 +1,89 @@
+"""The ingest supervisor: restarts with growing pauses, follows events opening and closing."""
+
+from __future__ import annotations
+
+import asyncio
+
+from redis.asyncio import Redis
+
+from tests.conftest import make_event
+from tests.support.sources import eventually, status
+from wall import keys
+from wall.models import Event
+from wall.sources.supervisor import Backoff, Supervisor
+from wall.store.events import update_event
+
+
+async def _backoff_status(redis: Redis, slug: str, name: str) -> dict[str, object]:
+    current = await status(redis, slug, name)
+    return current if current.get("state") == "backoff" else {}
+
+
+def test_backoff_doubles_up_to_its_ceiling() -> None:
+    """Each failure doubles the pause (with a little jitter below it), capped at `longest`."""
+    backoff = Backoff(first=1.0, longest=30.0)
+    delays = [backoff.delay(n) for n in range(1, 8)]
+    assert all(0.8 * min(30, 2 ** (n - 1)) <= d <= min(30, 2 ** (n - 1))
+               for n, d in zip(range(1, 8), delays, strict=True))
+    assert delays[-1] <= 30.0
+
+
+async def test_a_crashing_connector_is_restarted_while_a_healthy_one_keeps_working(
+        redis: Redis) -> None:
+    """One runner raises each time; it is restarted with backoff, the other is never touched."""
+    ev = await make_event(redis, hashtags=["t"])
+    starts = {"bad": 0, "good": 0}
+    good_ticks = asyncio.Event()
+
+    async def bad() -> None:
+        starts["bad"] += 1
+        raise ConnectionError("upstream down")
+
+    async def good() -> None:
+        starts["good"] += 1
+        while True:
+            good_ticks.set()
+            await asyncio.sleep(0.01)
+
+    def plan(event: Event) -> dict[str, tuple[str, object]]:
+        return {"bad": ("bad", bad), "good": ("good", good)}
+
+    supervisor = Supervisor(redis, plan, Backoff(0.01, 0.05), only={ev.slug})  # type: ignore[arg-type]
+    stop = asyncio.Event()
+    task = asyncio.create_task(supervisor.run(stop))
+
+    async def restarted_thrice() -> bool:
+        return starts["bad"] >= 4
+
+    await eventually(restarted_thrice)
+    await good_ticks.wait()
+    bad_status = await status(redis, ev.slug, "bad")
+    failure = await eventually(lambda: _backoff_status(redis, ev.slug, "bad"))
+    assert "ConnectionError: upstream down" in failure["error"]
+    stop.set()
+    await task
+    assert starts["good"] == 1
+    assert bad_status["restarts"] >= 3
+    assert (await status(redis, ev.slug, "good"))["restarts"] == 0
+
+
+async def test_connectors_stop_when_the_event_closes(redis: Redis) -> None:
+    """Closing the event cancels its connectors at the next reconcile."""
+    ev = await make_event(redis, hashtags=["t"])
+    cancelled = asyncio.Event()
+
+    async def forever() -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            cancelled.set()
+
+    supervisor = Supervisor(redis, lambda e: {"c": ("c", forever)}, Backoff(0.01, 0.05),
+                            only={ev.slug})
+    await supervisor.reconcile()
+    assert list(supervisor.tasks) == [(ev.slug, "c")]
+    await update_event(redis, ev.slug, {"status": "closed"})
+    await supervisor.reconcile()
+    await asyncio.wait_for(cancelled.wait(), 5)
+    assert supervisor.tasks == {}
+    assert await redis.hget(keys.source_status(ev.slug), "c") is not None
