@@ -33,6 +33,9 @@ class Settings:
                                     "proxy addresses whose X-Forwarded-* headers are trusted.")
     frame_ancestors: str = _setting("CLAMEUR_FRAME_ANCESTORS", "'self'", "CSP frame-ancestors: "
                                     "who may embed the wall (e.g. an overlay's origin).")
+    inbox_retention_days: str = _setting("CLAMEUR_INBOX_RETENTION_DAYS", "30", "How long "
+                                         "`clameur erase SLUG --expired` keeps raw inbox "
+                                         "entries and the text of rejected items.")
     lang: str = _setting("CLAMEUR_LANG", "", "Default language (fr or en) of the command line "
                          "and the moderator UI; unset: from the locale.")
 
