@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from wall.models import MAX_AUTHOR, MAX_TEXT, Event, Item
-from wall.rules import evaluate
+from wall.rules import evaluate, remove_links
 from wall.store.decisions import decide
 from wall.store.inbox import insert_item, item_state
 from wall.text import normalise_name, normalise_text
@@ -29,9 +29,11 @@ class Accepted:
     duplicate: bool
 
 
-def clean(item: Item) -> Item:
+def clean(item: Item, event: Event | None = None) -> Item:
     """Normalise text and author in place; refuse what cannot be shown."""
     item.text = normalise_text(item.text)
+    if event is not None and event.links == "remove":
+        item.text = remove_links(item.text)
     item.author = normalise_name(item.author)[:MAX_AUTHOR]
     if not item.text and not item.media:
         raise InvalidItem("text", "the message is empty")
@@ -43,7 +45,7 @@ def clean(item: Item) -> Item:
 
 async def accept(redis: Redis, event: Event, item: Item) -> Accepted:
     """Store `item` once and let the rules decide it; duplicates return the first copy."""
-    clean(item)
+    clean(item, event)
     inserted = await insert_item(redis, item)
     if not inserted.created:
         state = await item_state(redis, event.slug, inserted.id) or "pending"

@@ -95,6 +95,11 @@ class Event:
     sources: list[str] = field(default_factory=lambda: list(HASHTAG_SOURCES))
     theme: dict[str, str] = field(default_factory=dict)
     links: str = "allow"
+    # Automatic moderation: the FR+EN blocklist ("on"/"off"), words added to it, and words
+    # taken out of it (false positives for this event).
+    blocklist: str = "on"
+    blocked_words: list[str] = field(default_factory=list)
+    allowed_words: list[str] = field(default_factory=list)
     created_at: str = field(default_factory=utc_now_iso)
 
     _LIST_FIELDS = ("hashtags", "languages", "reactions", "mastodon_instances", "sources")

@@ -48,12 +48,17 @@ def _add_settings(p: argparse.ArgumentParser, creating: bool) -> None:
     p.add_argument("--sources", type=_sources, help="hashtag sources `clameur ingest` follows, "
                    "among x,mastodon,bluesky (default: all three)")
     p.add_argument("--theme", type=json.loads, help='JSON, e.g. {"dark": "1", "accent": "#e63"}')
-    p.add_argument("--links", choices=["allow", "remove", "block"])
+    p.add_argument("--links", choices=["allow", "remove", "block"],
+                   help="links in messages: allowed, replaced by a mark, or rejected")
+    p.add_argument("--blocklist", choices=["on", "off"], help="the FR+EN word blocklist")
+    p.add_argument("--blocked-words", type=_csv, help="words added to the blocklist")
+    p.add_argument("--allowed-words", type=_csv, help="words taken out of the blocklist")
 
 
 def _changes(args: argparse.Namespace) -> dict[str, Any]:
     names = ("title", "hashtags", "mode", "status", "languages", "reactions", "sms_number",
-             "sms_keyword", "mastodon_instances", "sources", "theme", "links")
+             "sms_keyword", "mastodon_instances", "sources", "theme", "links",
+             "blocklist", "blocked_words", "allowed_words")
     return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
 
 
