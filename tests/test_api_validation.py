@@ -149,3 +149,20 @@ async def test_closed_event_refuses_posts(http: httpx.AsyncClient, redis: Redis)
     res = await post(http, ev.slug, "trop tard")
     assert res.status_code == 403 and res.json()["error"] == "event_closed"
     assert await stored(redis, ev.slug) == 0
+
+
+async def test_revoked_token_closes_an_open_moderator_socket(server: ServerProcess,
+                                                             event: EventFixture,
+                                                             redis: Redis) -> None:
+    """Revoking a token closes the moderator WebSocket using it with 4401."""
+    from wall.store.tokens import revoke_token, verify_token
+
+    mod = await FeedClient.connect(f"{server.ws_url}/ws/moderate/{event.slug}",
+                                   additional_headers=event.auth)
+    await mod.next("queue")
+    info = await verify_token(redis, event.token)
+    assert info is not None and await revoke_token(redis, event.slug, info.id)
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        while True:
+            await mod.next(limit=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401

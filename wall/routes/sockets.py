@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -12,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from wall.auth import authorise
+from wall.auth import authorise, bearer
 from wall.hub import Subscription
 from wall.models import Event
 from wall.ratelimit import TokenBucket
@@ -22,11 +23,13 @@ from wall.store.feed import dumps, needs_snapshot, parse_id, read_after, snapsho
 from wall.store.feed import feed_message as to_message
 from wall.store.inbox import pending_items
 from wall.store.status import current_status, refusal
+from wall.store.tokens import verify_token
 
 MAX_FRAME = 4096
 CLOSE_UNAUTHORISED, CLOSE_FORBIDDEN, CLOSE_UNKNOWN, CLOSE_TOO_SLOW = 4401, 4403, 4404, 4408
 CLOSE_UNAVAILABLE = 1013
 CLOSE_RATE_LIMITED = 4429
+TOKEN_RECHECK_SECONDS = float(os.environ.get("CLAMEUR_TOKEN_RECHECK_SECONDS", "2"))
 
 
 async def _event(ws: WebSocket) -> Event | None:
@@ -159,12 +162,25 @@ async def moderate_socket(ws: WebSocket) -> None:
             items = await pending_items(ws.app.state.redis, slug)
             await ws.send_text(dumps({"type": "queue", "items": [i.__dict__ for i in items],
                                       "moderator": token.label or f"moderator-{token.id}"}))
-            await _serve(ws, sub, lambda: _drain(ws))
+            await _serve(ws, sub, lambda: _drain_while_authorised(ws, bearer(ws)))
     except (RedisError, TimeoutError):
         with contextlib.suppress(Exception):
             await ws.close(CLOSE_UNAVAILABLE)
     except WebSocketDisconnect:
         pass
+
+
+async def _drain_while_authorised(ws: WebSocket, token: str) -> None:
+    """Read until the client leaves; close with 4401 once its token is revoked."""
+    drain = asyncio.create_task(_drain(ws))
+    try:
+        while not drain.done():
+            await asyncio.wait({drain}, timeout=TOKEN_RECHECK_SECONDS)
+            if not drain.done() and await verify_token(ws.app.state.redis, token) is None:
+                await ws.close(CLOSE_UNAUTHORISED)
+                return
+    finally:
+        drain.cancel()
 
 
 routes = [
