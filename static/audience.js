@@ -1,19 +1,203 @@
-// The audience page: posts a message and shows the approved feed.
+// The audience page: tap reactions (batched), post a message (kept and retried while
+// offline, stored once thanks to its client-made source_id), and follow the wall live.
 (function () {
   "use strict";
-  const root = document.getElementById("app");
-  const slug = root.dataset.slug;
+  const { t, connectFeed } = window.Clameur;
+  const app = document.getElementById("app");
+  const slug = app.dataset.slug;
   const form = document.getElementById("post-form");
+  const textBox = document.getElementById("text");
+  const authorBox = document.getElementById("author");
+  const sendButton = document.getElementById("send");
   const status = document.getElementById("status");
+  const counter = document.getElementById("counter");
+  const feed = document.getElementById("feed");
+  const feedEmpty = document.getElementById("feed-empty");
+  const MAX_TEXT = 500, MAX_BATCH = 200, FEED_MAX = 30, FLUSH_MS = 300;
+  const OUTBOX = `clameur.outbox.${slug}`, AUTHOR = "clameur.author";
+  const mine = new Set(JSON.parse(localStorage.getItem(`clameur.mine.${slug}`) || "[]"));
+  const pendingTaps = {};
+  const tapped = {};
+  let retryTimer = null;
 
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const body = { text: form.text.value, author: form.author.value };
-    const res = await fetch(`/api/events/${slug}/posts`, {
-      method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
+  function say(message, tone) {
+    status.textContent = message;
+    status.dataset.tone = tone || "info";
+  }
+
+  function close(message) {
+    app.dataset.status = "closed";
+    const notice = document.getElementById("closed");
+    if (message) notice.textContent = message;
+    notice.hidden = false;
+    for (const el of document.querySelectorAll("#post-form textarea, #post-form input, #post-form button, .react-btn")) el.disabled = true;
+  }
+
+  // ---- reactions: instant feedback, one frame (or request) per kind every FLUSH_MS ----
+  for (const button of document.querySelectorAll(".react-btn")) {
+    button.addEventListener("click", () => {
+      const kind = button.dataset.kind;
+      pendingTaps[kind] = (pendingTaps[kind] || 0) + 1;
+      tapped[kind] = (tapped[kind] || 0) + 1;
+      button.querySelector(".tap-count").textContent = `+${tapped[kind]}`;
+      button.animate([{ transform: "scale(1.25)" }, { transform: "scale(1)" }], { duration: 220, easing: "ease-out" });
     });
-    status.textContent = res.status === 202 ? "✓" : `✗ ${res.status}`;
-    if (res.status === 202) form.text.value = "";
+  }
+
+  async function flushTaps() {
+    const counts = {};
+    for (const [kind, n] of Object.entries(pendingTaps)) {
+      if (n > 0) counts[kind] = Math.min(n, MAX_BATCH);
+    }
+    if (!Object.keys(counts).length) return;
+    for (const [kind, n] of Object.entries(counts)) pendingTaps[kind] -= n;
+    if (feedLink.send({ type: "reactions", counts })) return;
+    try {
+      const res = await fetch(`/api/events/${slug}/reactions`, {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ counts }), keepalive: true,
+      });
+      if (res.status === 403) close();
+      if (res.status >= 500) throw new Error(String(res.status));
+    } catch (err) {
+      for (const [kind, n] of Object.entries(counts)) pendingTaps[kind] += n; // retried later
+    }
+  }
+
+  // ---- posts: an outbox in localStorage, so nothing typed is lost to bad wifi ----
+  function outbox() { return JSON.parse(localStorage.getItem(OUTBOX) || "[]"); }
+  function saveOutbox(list) { localStorage.setItem(OUTBOX, JSON.stringify(list)); }
+  function remember(id) {
+    mine.add(id);
+    localStorage.setItem(`clameur.mine.${slug}`, JSON.stringify([...mine].slice(-50)));
+  }
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+  }
+
+  async function deliver(post) {
+    // "sent" | "retry" | "failed": what became of one post.
+    let res;
+    try {
+      res = await fetch(`/api/events/${slug}/posts`, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(post),
+      });
+    } catch (err) {
+      say(t("You are offline: your message will be sent when the connection is back."), "wait");
+      return "retry";
+    }
+    const body = await res.json().catch(() => ({}));
+    if (res.status === 202) {
+      remember(body.id);
+      if (body.status === "approved") say(t("Sent and shown on the wall."), "ok");
+      else say(t("Sent! It will appear once a moderator approves it."), "ok");
+      return "sent";
+    }
+    if (res.status === 503 || res.status === 502 || res.status === 504) {
+      say(t("The server is busy: your message will be sent again shortly."), "wait");
+      return "retry";
+    }
+    if (res.status === 429) {
+      const seconds = Number(res.headers.get("Retry-After")) || 5;
+      say(t("Too fast! Wait {seconds} s and try again.", { seconds }), "bad");
+    } else if (res.status === 403) {
+      const msg = body.error === "event_not_open" ? t("This event has not started yet.") : t("This event is closed: posting is over.");
+      close(msg);
+      say(msg, "bad");
+    } else if (res.status === 422) {
+      const field = ((body.detail || [])[0] || {}).field;
+      if (field === "author") say(t("Your name is too long (60 characters at most)."), "bad");
+      else if (!post.text.trim()) say(t("Write a message first."), "bad");
+      else say(t("Too long: at most 500 characters."), "bad");
+    } else {
+      say(t("Something went wrong ({status}).", { status: res.status }), "bad");
+    }
+    return "failed";
+  }
+
+  let draining = false, again = false;
+  async function drain() {
+    // One delivery loop at a time; a call while it runs makes it look once more.
+    if (draining) { again = true; return; }
+    draining = true;
+    clearTimeout(retryTimer);
+    try {
+      do {
+        again = false;
+        for (const post of outbox()) {
+          const outcome = await deliver(post);
+          if (outcome === "retry") {
+            retryTimer = setTimeout(drain, 5000);
+            return;
+          }
+          saveOutbox(outbox().filter((p) => p.source_id !== post.source_id));
+        }
+      } while (again);
+    } finally {
+      draining = false;
+    }
+  }
+
+  function updateCounter() {
+    const left = MAX_TEXT - [...textBox.value].length;
+    counter.textContent = t("{count} characters left", { count: left });
+    counter.dataset.tone = left < 0 ? "bad" : "";
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = textBox.value;
+    const author = authorBox.value.trim();
+    localStorage.setItem(AUTHOR, author);
+    if (!text.trim()) { say(t("Write a message first."), "bad"); textBox.focus(); return; }
+    if ([...text].length > MAX_TEXT) { say(t("Too long: at most 500 characters."), "bad"); textBox.focus(); return; }
+    saveOutbox([...outbox(), { text, author, source_id: newId() }]);
+    textBox.value = "";
+    updateCounter();
+    say(t("Sending…"), "wait");
+    drain();
   });
+
+  // ---- the live feed ----
+  function entry(item) {
+    const li = document.createElement("li");
+    li.dataset.id = item.id;
+    const who = document.createElement("strong");
+    who.textContent = item.author || t("Anonymous");
+    const text = document.createElement("p");
+    text.textContent = item.text;
+    li.append(who, text);
+    if (mine.has(item.id)) li.classList.add("mine");
+    return li;
+  }
+
+  function showFeed() { feedEmpty.hidden = feed.children.length > 0; }
+
+  function apply(msg) {
+    if (msg.type === "snapshot") {
+      feed.replaceChildren(...(msg.items || []).slice(-FEED_MAX).reverse().map(entry));
+      if (msg.status === "closed") close();
+    } else if (msg.type === "item" && !feed.querySelector(`[data-id="${CSS.escape(msg.item.id)}"]`)) {
+      feed.prepend(entry(msg.item));
+      while (feed.children.length > FEED_MAX) feed.lastElementChild.remove();
+      if (mine.has(msg.item.id)) say(t("Your message is on the wall!"), "ok");
+    } else if (msg.type === "retract") {
+      const el = feed.querySelector(`[data-id="${CSS.escape(msg.id)}"]`);
+      if (el) el.remove();
+    } else if (msg.type === "status" && msg.status === "closed") {
+      close();
+    }
+    showFeed();
+  }
+
+  const feedLink = connectFeed("audience", slug, apply, (online) => { if (online) drain(); });
+  window.addEventListener("online", drain);
+  textBox.addEventListener("input", updateCounter);
+  authorBox.value = localStorage.getItem(AUTHOR) || "";
+  updateCounter();
+  setInterval(flushTaps, FLUSH_MS);
+  if (app.dataset.status !== "open") close();
+  drain();
 })();

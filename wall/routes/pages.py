@@ -1,4 +1,9 @@
-"""HTML pages: the audience's phone page and the projected wall, in French or English."""
+"""HTML pages: the audience's phone page and the projected wall, in French or English.
+
+Also the two small resources the wall needs from the server: the QR code of the audience
+page (`/e/{slug}/qr.svg`) and the event's theme as CSS custom properties
+(`/wall/{slug}/theme.css`), so that no page needs inline styles.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,35 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from wall.i18n import LANGUAGES, catalog, from_accept_language, translations
+from wall.i18n import LANGUAGES, from_accept_language, translations
+from wall.models import Event
 from wall.paths import resource_dir
+from wall.qr import qr_svg, short_url
 from wall.store.events import get_event
+from wall.theme import clean_theme, is_dark, theme_css
+
+# The strings the pages' JavaScript shows: sent to the browser in the page's language.
+JS_MESSAGES = (
+    "Anonymous",
+    "Pinned",
+    "Sending…",
+    "Sent! It will appear once a moderator approves it.",
+    "Sent and shown on the wall.",
+    "Your message is on the wall!",
+    "Write a message first.",
+    "Too long: at most 500 characters.",
+    "Your name is too long (60 characters at most).",
+    "Too fast! Wait {seconds} s and try again.",
+    "This event is closed: posting is over.",
+    "This event has not started yet.",
+    "You are offline: your message will be sent when the connection is back.",
+    "The server is busy: your message will be sent again shortly.",
+    "Something went wrong ({status}).",
+    "{count} characters left",
+)
+REACTION_LABELS = {"clap": "Applause", "heart": "Love", "laugh": "Laughter", "wow": "Wow",
+                   "question": "Question"}
+THEME_CACHE = "public, max-age=30"
 
 
 def make_environment() -> Environment:
@@ -34,7 +65,8 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     env: Environment = request.app.state.templates
     tmpl = env.get_template(template)
     trans = translations(lang)
-    html = tmpl.render(lang=lang, catalog=catalog(lang), _=trans.gettext,
+    js_catalog = {m: trans.gettext(m) for m in JS_MESSAGES}
+    html = tmpl.render(lang=lang, catalog=js_catalog, _=trans.gettext,
                        gettext=trans.gettext, ngettext=trans.ngettext, request=request,
                        **context)
     response = HTMLResponse(html, status_code=status)
@@ -43,11 +75,24 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     return response
 
 
+def audience_url(request: Request, slug: str) -> str:
+    """The audience page's absolute URL: CLAMEUR_PUBLIC_URL when set, else this request's."""
+    base = request.app.state.settings.public_url or str(request.base_url)
+    return f"{base.rstrip('/')}/e/{slug}"
+
+
+def page_context(request: Request, event: Event) -> dict[str, Any]:
+    theme = clean_theme(event.theme)
+    url = audience_url(request, event.slug)
+    return {"event": event, "theme": theme, "dark": is_dark(theme), "join_url": url,
+            "short_url": short_url(url), "reaction_labels": REACTION_LABELS}
+
+
 async def _event_page(request: Request, template: str) -> Response:
     event = await get_event(request.app.state.redis, request.path_params["slug"])
     if event is None:
         return render(request, "not_found.html", status=404)
-    return render(request, template, event=event)
+    return render(request, template, **page_context(request, event))
 
 
 async def audience_page(request: Request) -> Response:
@@ -58,8 +103,24 @@ async def wall_page(request: Request) -> Response:
     return await _event_page(request, "wall.html")
 
 
+async def qr_code(request: Request) -> Response:
+    event = await get_event(request.app.state.redis, request.path_params["slug"])
+    if event is None:
+        return Response("not found", status_code=404, media_type="text/plain")
+    return Response(qr_svg(audience_url(request, event.slug)), media_type="image/svg+xml",
+                    headers={"Cache-Control": "public, max-age=300"})
+
+
+async def theme_stylesheet(request: Request) -> Response:
+    event = await get_event(request.app.state.redis, request.path_params["slug"])
+    css = theme_css(clean_theme(event.theme)) if event else "/* unknown event */\n"
+    return Response(css, media_type="text/css", headers={"Cache-Control": THEME_CACHE})
+
+
 routes = [
     Route("/e/{slug}", audience_page, methods=["GET"]),
+    Route("/e/{slug}/qr.svg", qr_code, methods=["GET"]),
     Route("/wall/{slug}", wall_page, methods=["GET"]),
+    Route("/wall/{slug}/theme.css", theme_stylesheet, methods=["GET"]),
     Mount("/static", app=StaticFiles(directory=resource_dir("static")), name="static"),
 ]

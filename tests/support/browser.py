@@ -1,0 +1,82 @@
+"""Real headless Chromium for page tests: Debian's chromium driven by Playwright.
+
+`browser` launches one Chromium per test and closes it in teardown. `open_page` adds what
+every page test wants: a strict Content-Security-Policy without 'unsafe-inline' on every
+document (so a page that needs inline code fails here first) and a record of JavaScript
+errors and CSP violations that the tests assert to be empty.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, Route, async_playwright
+
+CHROMIUM = os.environ.get("CLAMEUR_CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+         # A document fulfilled by page.route() (to add the CSP) counts as "public" for
+         # Chromium's Local Network Access checks, which then block its ws://127.0.0.1.
+         "--disable-features=LocalNetworkAccessChecks"]
+STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: "
+              "data:; connect-src 'self'; object-src 'none'; base-uri 'none'")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """One headless Chromium, closed when the test ends."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    async with async_playwright() as pw:
+        launched = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@dataclass
+class PageLog:
+    """What went wrong in a page: uncaught errors and console errors (CSP violations too)."""
+
+    errors: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        # Chromium logs failed WebSocket handshakes while a server restarts: expected there.
+        return [e for e in self.errors if "WebSocket connection" not in e]
+
+
+async def _with_csp(route: Route) -> None:
+    response = await route.fetch()
+    headers = {**response.headers, "content-security-policy": STRICT_CSP}
+    await route.fulfill(response=response, headers=headers)
+
+
+async def open_page(browser: Browser, url: str, *, width: int = 1280, height: int = 720,
+                    locale: str = "fr-FR", wait: bool = True) -> tuple[Page, PageLog]:
+    """A new page (in its own context) at `url` under a strict CSP, with its error log."""
+    context = await browser.new_context(viewport={"width": width, "height": height},
+                                        locale=locale, extra_http_headers={
+                                            "Accept-Language": f"{locale},{locale[:2]};q=0.9"})
+    page = await context.new_page()
+    log = PageLog()
+    page.on("pageerror", lambda exc: log.errors.append(f"pageerror: {exc}"))
+    page.on("console", lambda msg: log.errors.append(msg.text) if msg.type == "error" else None)
+    await page.route(lambda u: "/static/" not in u and not u.endswith((".css", ".svg")),
+                     _with_csp)
+    if wait:
+        await page.goto(url)
+    return page, log
+
+
+async def screenshot(page: Page, name: str) -> Path:
+    """Save a PNG under tests/artifacts/ (gitignored) for a person to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    await page.screenshot(path=str(path))
+    return path
