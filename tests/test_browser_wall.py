@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
-from redis.asyncio import Redis
 
-from tests.conftest import EventFixture, make_event
-from tests.support.browser import browser, open_page  # noqa: F401
+from tests.conftest import EventFixture
+from tests.support.browser import browser_fixture, open_page  # noqa: F401
 from tests.support.clients import approved, decide
 from tests.support.servers import ServerProcess
 from tests.support.timing import timeout

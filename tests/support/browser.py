@@ -1,9 +1,10 @@
 """Real headless Chromium for page tests: Debian's chromium driven by Playwright.
 
-`browser` launches one Chromium per test and closes it in teardown. `open_page` adds what
-every page test wants: a strict Content-Security-Policy without 'unsafe-inline' on every
-document (so a page that needs inline code fails here first) and a record of JavaScript
-errors and CSP violations that the tests assert to be empty.
+The `browser` fixture (import `browser_fixture` into a test module) launches one Chromium
+per test and closes it in teardown. `open_page` adds what every page test wants: a strict
+Content-Security-Policy without 'unsafe-inline' on every document (so a page that needs
+inline code fails here first) and a record of JavaScript errors and CSP violations that
+the tests assert to be empty.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
+@pytest.fixture(name="browser")
+async def browser_fixture() -> AsyncIterator[Browser]:
     """One headless Chromium, closed when the test ends."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
