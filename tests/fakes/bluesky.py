@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from aiohttp import web
 from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
 
 from tests.fakes.base import FakeService
 
@@ -102,7 +103,10 @@ class FakeJetstream:
         self.log.append(message)
         raw = message if isinstance(message, str) else json.dumps(message)
         for ws in list(self.clients):
-            await ws.send(raw)
+            try:
+                await ws.send(raw)
+            except ConnectionClosed:
+                self.clients.discard(ws)  # a subscriber that died; it will resume by cursor
 
     async def drop_all(self) -> None:
         """Close every subscription, as a restarting Jetstream would."""

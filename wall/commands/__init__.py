@@ -1,5 +1,5 @@
 """Sub-commands of `clameur`: each module has `register(subparsers)` and handlers."""
 
-from wall.commands import audit, erase, events, export, server, tokens
+from wall.commands import audit, erase, events, export, ingest, server, tokens
 
-COMMAND_MODULES = [server, events, tokens, export, erase, audit]
+COMMAND_MODULES = [server, events, tokens, export, erase, audit, ingest]

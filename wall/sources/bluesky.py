@@ -129,8 +129,8 @@ class JetstreamConnector:
     async def run(self) -> None:
         """Read until the connection drops; the supervisor reconnects from the cursor."""
         loop = asyncio.get_running_loop()
-        async with websockets.connect(await self.url(), max_size=2**21,
-                                      open_timeout=10) as ws:
+        async with websockets.connect(await self.url(), max_size=2**21, open_timeout=10,
+                                      close_timeout=2) as ws:
             last_saved, pending = loop.time(), None
             async for raw in ws:
                 time_us = await self.handle(raw)
