@@ -14,6 +14,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from wall.auth import authorise, bearer
+from wall.desk import presence
 from wall.hub import Subscription
 from wall.models import Event
 from wall.ratelimit import TokenBucket
@@ -158,7 +159,8 @@ async def moderate_socket(ws: WebSocket) -> None:
         return
     await ws.accept()
     try:
-        async with ws.app.state.hub.subscribe(slug, "moderator") as sub:
+        async with ws.app.state.hub.subscribe(slug, "moderator") as sub, \
+                presence(ws.app.state.redis, slug, sub):
             items = await pending_items(ws.app.state.redis, slug)
             await ws.send_text(dumps({"type": "queue", "items": [i.__dict__ for i in items],
                                       "moderator": token.label or f"moderator-{token.id}"}))

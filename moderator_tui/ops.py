@@ -1,0 +1,58 @@
+"""A moderator's operations as data: what to send, how to undo it, how to say it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from moderator_tui.i18n import _
+
+EXCERPT = 40
+
+
+@dataclass(frozen=True)
+class Op:
+    """A decision (`kind="decide"`) or an author flag (`kind="flag"`) on one item."""
+
+    kind: str
+    item_id: str
+    action: str = ""
+    expected: str = ""
+    flag: str = ""
+    on: bool = True
+
+
+_UNDO = {
+    "approve": ("retract", ""),
+    "reject": ("restore", "rejected"),
+    "restore": ("reject", ""),
+    "retract": ("approve", "retracted"),
+    "pin": ("unpin", ""),
+    "unpin": ("pin", ""),
+}
+
+
+def inverse(op: Op) -> Op | None:
+    """What undoes `op`; None when nothing can (a highlight has no inverse)."""
+    if op.kind == "flag":
+        return Op("flag", op.item_id, flag=op.flag, on=not op.on)
+    if op.action not in _UNDO:
+        return None
+    action, expected = _UNDO[op.action]
+    return Op("decide", op.item_id, action, expected)
+
+
+def past_tense(action: str) -> str:
+    words = {"approve": _("approved"), "reject": _("rejected"), "retract": _("taken down"),
+             "pin": _("pinned"), "unpin": _("unpinned"), "highlight": _("highlighted"),
+             "restore": _("put back in the queue")}
+    return words.get(action, action)
+
+
+def describe(item: dict[str, Any]) -> str:
+    """«start of the text» — author, for one-line notices."""
+    text = " ".join(str(item.get("text", "")).split())
+    if len(text) > EXCERPT:
+        text = text[:EXCERPT - 1] + "…"
+    author = item.get("author") or _("anonymous")
+    return f"«{text}» ({author})"

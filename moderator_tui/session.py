@@ -1,0 +1,290 @@
+"""The desk's behaviour, without a screen: decisions, undo, offline outbox, live frames.
+
+A decision goes out over HTTP at once. When the server cannot be reached it waits in the
+outbox (shown in the header) and is sent once the socket is back; a resend the server had
+already applied comes back as a 409 naming us, which counts as done — so nothing is lost
+and nothing is applied twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+from moderator_tui.client import ApiError, Conflict, DeskClient, Offline
+from moderator_tui.config import DeskConfig
+from moderator_tui.i18n import _
+from moderator_tui.live import LiveFeed
+from moderator_tui.model import TARGET_STATE, DeskModel, RuleEntry
+from moderator_tui.ops import Op, describe, inverse, past_tense
+
+WALL_ACTIONS = {"approve", "retract", "pin", "unpin", "highlight"}
+
+
+class DeskSession:
+    """One moderator's desk: a model kept in step with the server."""
+
+    def __init__(self, config: DeskConfig) -> None:
+        self.config = config
+        self.model = DeskModel()
+        self.client = DeskClient(config)
+        self.live = LiveFeed(config, self._on_frame, self._on_state)
+        self.outbox: list[Op] = []
+        self.last: list[Op] = []
+        self.listeners: list[Callable[[], None]] = []
+        self._waiters: set[asyncio.Event] = set()
+        self._dirty: set[str] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._refresher: asyncio.Task[None] | None = None
+        self._flush_lock = asyncio.Lock()
+        self._looking_up: set[str] = set()
+
+    # -- plumbing --------------------------------------------------------------------------
+    def changed(self) -> None:
+        self.model.outbox_size = len(self.outbox)
+        self.model.touch()
+        for listener in list(self.listeners):
+            listener()
+        for waiter in self._waiters:
+            waiter.set()
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+        """Until `predicate()` holds, re-checked at every change (for tests and scripts)."""
+        async def loop() -> None:
+            while not predicate():
+                waiter = asyncio.Event()
+                self._waiters.add(waiter)
+                try:
+                    await waiter.wait()
+                finally:
+                    self._waiters.discard(waiter)
+
+        await asyncio.wait_for(loop(), timeout)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def run(self) -> None:
+        """Keep the live socket until cancelled."""
+        await self.live.run()
+
+    async def close(self) -> None:
+        for task in list(self._tasks) + ([self._refresher] if self._refresher else []):
+            task.cancel()
+        await self.client.close()
+
+    def schedule(self, *names: str) -> None:
+        """Refresh `queue`, `desk` or `rules` soon; repeated requests coalesce."""
+        self._dirty.update(names)
+        if self._refresher is None or self._refresher.done():
+            self._refresher = asyncio.create_task(self._refresh_loop())
+
+    async def _refresh_loop(self) -> None:
+        while self._dirty:
+            names, self._dirty = set(self._dirty), set()
+            for name in ("queue", "desk", "rules"):
+                if name in names:
+                    with contextlib.suppress(Offline, ApiError):
+                        await getattr(self, f"refresh_{name}")()
+            self.changed()
+
+    async def refresh_queue(self) -> None:
+        items = await self.client.queue()
+        waiting = {op.item_id for op in self.outbox}
+        self.model.load_queue([i for i in items if i["id"] not in waiting])
+
+    async def refresh_desk(self) -> None:
+        desk = await self.client.desk()
+        m = self.model
+        m.title, m.mode = desk["event"]["title"], desk["event"]["mode"]
+        m.moderator, m.role = desk["moderator"], desk["role"]
+        m.counters, m.wall = desk["counters"], desk["wall"]
+
+    async def refresh_rules(self) -> None:
+        self.model.rules = [RuleEntry(r["item"], r["rule"], r["action"], r["state"])
+                            for r in await self.client.rules()]
+
+    async def load_author(self, item_id: str) -> None:
+        """This item's author history, cached by author key until a decision touches it."""
+        item = self.model.find(item_id)
+        key = (item or {}).get("author_key")
+        if not key or key in self.model.authors or key in self._looking_up:
+            return
+        self._looking_up.add(key)
+        try:
+            with contextlib.suppress(Offline, ApiError):
+                self.model.authors[key] = await self.client.author(item_id)
+                self.changed()
+        finally:
+            self._looking_up.discard(key)
+
+    # -- live frames -----------------------------------------------------------------------
+    async def _on_state(self, state: str, reason: str) -> None:
+        before, self.model.connection = self.model.connection, state
+        if state == "reconnecting" and before == "connected":
+            self.model.notify(_("Connection lost; reconnecting…"), "warning")
+        elif state == "refused":
+            self.model.notify(_("The server refused this token ({reason}).").format(
+                reason=reason), "error")
+        self.changed()
+
+    async def _on_frame(self, frame: dict[str, Any]) -> None:
+        kind = frame.get("type")
+        if kind == "queue":
+            self.model.moderator = frame.get("moderator", self.model.moderator)
+            waiting = {op.item_id for op in self.outbox}
+            self.model.load_queue([i for i in frame["items"] if i["id"] not in waiting])
+            self.schedule("desk", "rules")
+            self._spawn(self.flush())
+        elif kind == "queued":
+            if frame.get("state") in (None, "pending") and \
+                    frame["item"]["id"] not in {op.item_id for op in self.outbox}:
+                self.model.add(frame["item"])
+        elif kind == "decision":
+            self._on_decision(frame)
+        elif kind == "counters":
+            self.model.counters = {k: v for k, v in frame.items() if k != "type"}
+            self.model.mode = frame.get("mode", self.model.mode)
+        self.changed()
+
+    def _on_decision(self, frame: dict[str, Any]) -> None:
+        item_id, by, action = frame["id"], frame.get("by", ""), frame["action"]
+        self.model.authors.clear()  # counts moved; the detail pane asks again
+        if frame.get("to") == "pending":
+            self.schedule("queue")
+        elif item_id in self.model.queue:
+            gone = self.model.remove(item_id)
+            if by != self.model.moderator and gone is not None:
+                who = _("the rules") if by == "rules" else by
+                self.model.notify(_("{what} {done} by {who}").format(
+                    what=describe(gone), done=past_tense(action), who=who))
+        if action in WALL_ACTIONS:
+            self.schedule("desk")
+        if by == "rules" or any(e.item["id"] == item_id for e in self.model.rules):
+            self.schedule("rules")
+
+    # -- decisions -------------------------------------------------------------------------
+    async def decide(self, ids: list[str], action: str, expected: str = "") -> int:
+        """Apply `action` to each item; returns how many were applied (or queued)."""
+        return await self.perform([Op("decide", i, action, expected) for i in ids])
+
+    async def ban(self, item_id: str) -> int:
+        """Ban the author (their future items are rejected) and reject this item if pending."""
+        ops = [Op("flag", item_id, flag="banned", on=True)]
+        if item_id in self.model.queue:
+            ops.append(Op("decide", item_id, "reject"))
+        return await self.perform(ops)
+
+    async def trust(self, item_id: str) -> int:
+        """Trust the author (their future items are approved) and approve this one if pending."""
+        ops = [Op("flag", item_id, flag="trusted", on=True)]
+        if item_id in self.model.queue:
+            ops.append(Op("decide", item_id, "approve"))
+        return await self.perform(ops)
+
+    async def undo(self) -> int:
+        """Send the inverse of the last decision (or batch) this desk made."""
+        if not self.last:
+            self.model.notify(_("Nothing to undo."), "warning")
+            self.changed()
+            return 0
+        ops, self.last = self.last, []
+        done = await self.perform(ops, remember=False)
+        if done:
+            self.model.notify(_("Undone."))
+            self.changed()
+        return done
+
+    async def perform(self, ops: list[Op], remember: bool = True) -> int:
+        done: list[Op] = []
+        for op in ops:
+            removed = self._optimistic(op)
+            if self.model.connection != "connected":
+                self._queue_offline(op)
+                done.append(op)
+                continue
+            outcome = await self._send(op)
+            if outcome == "offline":
+                self._queue_offline(op)
+                done.append(op)
+            elif outcome == "ok":
+                done.append(op)
+            elif removed is not None and outcome == "failed":
+                self.model.add(removed)
+        if remember and done:
+            undo = [inv for op in reversed(done) if (inv := inverse(op)) is not None]
+            self.last = undo
+        self.changed()
+        return len(done)
+
+    def _optimistic(self, op: Op) -> dict[str, Any] | None:
+        """Take an approved/rejected item out of the queue before the server answers."""
+        if op.kind == "decide" and op.action in ("approve", "reject"):
+            return self.model.remove(op.item_id)
+        return None
+
+    def _queue_offline(self, op: Op) -> None:
+        if op not in self.outbox:
+            self.outbox.append(op)
+        self.model.notify(_("Offline: {n} decision(s) will be sent on reconnection.").format(
+            n=len(self.outbox)), "warning")
+
+    async def _send(self, op: Op) -> str:
+        """`ok`, `offline`, `conflict` (someone else decided first) or `failed`."""
+        try:
+            if op.kind == "flag":
+                await self.client.flag_author(op.item_id, op.flag, op.on)
+            else:
+                await self.client.decide(op.item_id, op.action, op.expected)
+            return "ok"
+        except Offline:
+            return "offline"
+        except Conflict as exc:
+            if exc.decided_by == self.model.moderator and \
+                    exc.state == TARGET_STATE.get(op.action):
+                return "ok"  # our own earlier send got through: nothing to do twice
+            self.model.notify(_("Too late: already {state} by {who}.").format(
+                state=_(exc.state), who=exc.decided_by or _("someone")), "warning")
+            return "conflict"
+        except ApiError as exc:
+            self.model.notify(_("Refused by the server: {message}").format(
+                message=exc.message), "error")
+            return "failed"
+
+    async def flush(self) -> None:
+        """Send what was decided offline, in order; stop at the first network failure."""
+        async with self._flush_lock:
+            sent = 0
+            while self.outbox and self.model.connection == "connected":
+                op = self.outbox[0]
+                outcome = await self._send(op)
+                if outcome == "offline":
+                    break
+                self.outbox.pop(0)
+                sent += outcome == "ok"
+                if outcome == "failed":
+                    self.schedule("queue")
+            if sent:
+                self.model.notify(_("{n} decision(s) sent after reconnection.").format(n=sent))
+            self.changed()
+
+    async def set_mode(self, mode: str) -> bool:
+        try:
+            await self.client.set_mode(mode)
+        except Offline:
+            self.model.notify(_("Offline: the mode was not changed."), "error")
+        except ApiError as exc:
+            text = _("Only an admin token can switch the moderation mode.") \
+                if exc.status == 403 else exc.message
+            self.model.notify(text, "error")
+        else:
+            self.model.mode = mode
+            self.model.notify(_("Moderation mode: {mode}.").format(mode=_(mode + "-moderation")))
+            self.changed()
+            return True
+        self.changed()
+        return False

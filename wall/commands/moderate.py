@@ -1,0 +1,42 @@
+"""`clameur moderate`: the Textual moderation desk against any Clameur server."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from wall.config import Settings
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    mod = sub.add_parser(
+        "moderate", help="the moderator UI (Textual), talking to a server over HTTP",
+        description="The moderation desk. Keys: a approve, r reject, p pin, h highlight, "
+                    "t take down, b ban, T trust, u undo, space select, / filter, "
+                    "m pre/post mode, ? help. See docs/moderation.md.")
+    mod.add_argument("--server", default=os.environ.get("CLAMEUR_SERVER", ""),
+                     help="base URL of the server, http:// or https:// "
+                          "(CLAMEUR_SERVER; default http://127.0.0.1:PORT)")
+    mod.add_argument("--token", default=os.environ.get("CLAMEUR_TOKEN", ""),
+                     help="moderator or admin token (CLAMEUR_TOKEN)")
+    mod.add_argument("--event", default="", help="event slug (default: the token's event)")
+    mod.add_argument("--lang", choices=["fr", "en"], help="language (default: from the locale)")
+    mod.add_argument("--insecure", action="store_true",
+                     help="accept a self-signed TLS certificate (https only)")
+    mod.set_defaults(handler=cmd_moderate)
+
+
+def cmd_moderate(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.token:
+        print("error: --token (or CLAMEUR_TOKEN) is required", file=sys.stderr)
+        return 2
+    event = args.event or args.token.partition(".")[0]
+    server = args.server or f"http://127.0.0.1:{settings.port}"
+    if not server.startswith(("http://", "https://")):
+        print("error: --server must start with http:// or https://", file=sys.stderr)
+        return 2
+    from moderator_tui.main import run
+
+    return run(server=server, token=args.token, event=event, lang=args.lang or settings.lang
+               or None, insecure=args.insecure)
