@@ -8,6 +8,7 @@ stamped by the store's own clock calls, which it redirects).
 
 from __future__ import annotations
 
+import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -99,3 +100,62 @@ async def _apply(redis: Redis, slug: str, item_id: str, fate: str) -> None:
 
 def _iso_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+DEBATE_START = 1_795_546_800  # 2026-11-24 19:00 UTC, a multiple of 300 s
+
+
+async def seed_debate(redis: Redis, monkeypatch: pytest.MonkeyPatch,
+                      messages: int = 36) -> Seeded:
+    """A 90-minute debate played on the store's clock: posts from every source decided by
+    two moderators (and a trusted author's rule), reactions every minute with three peaks."""
+    from wall.rules import set_author_flag
+
+    rnd = random.Random(8)
+    clock = Clock(monkeypatch, DEBATE_START)
+    slug = f"d-{secrets.token_hex(4)}"
+    await create_event(redis, Event(slug=slug, title="Débat public : l'avenir du quartier"))
+    admin, _ = await create_token(redis, slug, "admin", label="root")
+    event = await get_event(redis, slug)
+    assert event is not None
+    await set_author_flag(redis, slug, "web:mairie000000000001", "trusted", True)
+    seeded = Seeded(slug, admin)
+    sources = ["web"] * 5 + ["sms"] * 3 + ["mastodon"] * 2 + ["x", "bluesky"]
+    peaks = {22: 80, 47: 120, 71: 95}
+    for minute in range(90):
+        clock.now = DEBATE_START + minute * 60
+        for _ in range(messages * (2 if 40 <= minute < 55 else 1) // 100 + (minute % 3 == 0)):
+            await _debate_post(redis, event, seeded, clock, rnd, rnd.choice(sources), minute)
+        taps = peaks.get(minute, 0) + rnd.randint(2, 18)
+        await add_reactions(redis, slug, {"clap": taps // 2, "heart": taps // 4,
+                                          "question": taps - taps // 2 - taps // 4})
+        seeded.reactions["total"] = seeded.reactions.get("total", 0) + taps
+    return seeded
+
+
+async def _debate_post(redis: Redis, event: Event, seeded: Seeded, clock: Clock,
+                       rnd: random.Random, source: str, minute: int) -> None:
+    n = len(seeded.approved) + len(seeded.hidden)
+    official = n % 11 == 5
+    author = "Mairie" if official else rnd.choice(["Camille", "Zoé", "Karim", "Élodie", "",
+                                                   "Jean-Paul", "Aïcha"])
+    key = "web:mairie000000000001" if official else f"{source}:{secrets.token_hex(10)}"
+    text = rnd.choice(["Et les pistes cyclables rue Émile-Zola ?",
+                       "Merci pour la clarté des échanges 👏",
+                       "Quel budget pour la rénovation de l'école ?",
+                       "Les commerçants ont-ils été consultés ?",
+                       "Pensez aux personnes âgées, il faut des bancs.",
+                       "Réponse très floue sur le calendrier…"])
+    item = Item(id=new_item_id(), event=event.slug, source="web" if official else source,
+                source_id=f"debate-{n}", author=author, text=f"{text} (#{n + 1})",
+                received_at=clock.iso(), author_key=key)
+    accepted = await accept(redis, event, item)
+    if accepted.status == "approved":
+        seeded.approved[item.id] = item
+        return
+    clock.now += rnd.randint(15, 120)
+    fate = "reject" if n % 7 == 3 else "approve"
+    moderator = "alice" if n % 2 else "bob"
+    assert (await decide(redis, event.slug, item.id, fate, by=moderator)).status == "ok"
+    (seeded.approved if fate == "approve" else seeded.hidden)[item.id] = item
+    clock.now = DEBATE_START + minute * 60

@@ -1,5 +1,5 @@
 """Sub-commands of `clameur`: each module has `register(subparsers)` and handlers."""
 
-from wall.commands import audit, erase, events, export, ingest, moderate, server, tokens
+from wall.commands import audit, erase, events, export, ingest, moderate, report, server, tokens
 
-COMMAND_MODULES = [server, events, tokens, export, erase, audit, moderate, ingest]
+COMMAND_MODULES = [server, events, tokens, export, report, erase, audit, moderate, ingest]

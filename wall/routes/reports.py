@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from wall.auth import authorise
@@ -11,7 +11,10 @@ from wall.http import error
 from wall.i18n import LANGUAGES
 from wall.reporting.dataset import Dataset, collect
 from wall.reporting.formats import items_csv, reactions_csv, readme, to_json, to_ndjson
+from wall.reporting.page import render_report
+from wall.reporting.stats import build
 from wall.routes.pages import page_language
+from wall.store.events import get_event
 
 CSV_TABLES = ("items", "reactions", "readme")
 
@@ -73,7 +76,21 @@ async def export_ndjson(request: Request) -> Response:
                        f"{ds.event.slug}.ndjson")
 
 
+async def report_page(request: Request) -> Response:
+    """The report for admins (`Authorization: Bearer` or `?token=`), `?lang=`, `?tz=`."""
+    slug = request.path_params["slug"]
+    await authorise(request, slug, "admin")
+    event = await get_event(request.app.state.redis, slug)
+    if event is None:
+        return error(404, "unknown_event", "no such event")
+    report = await build(request.app.state.redis, event)
+    html = render_report(report, _lang(request), request.query_params.get("tz"),
+                         query=dict(request.query_params))
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
 routes = [
+    Route("/e/{slug}/report", report_page, methods=["GET"]),
     Route("/api/events/{slug}/export.csv", export_csv, methods=["GET"]),
     Route("/api/events/{slug}/export.json", export_json, methods=["GET"]),
     Route("/api/events/{slug}/export.ndjson", export_ndjson, methods=["GET"]),

@@ -1,0 +1,43 @@
+"""The report of a 90-minute debate in a real headless Chromium: strict CSP, charts drawn,
+printable to PDF; screenshots saved in tests/artifacts/ for a person to look at."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Browser
+from redis.asyncio import Redis
+
+from tests.support.browser import ARTIFACTS, browser_fixture, open_page  # noqa: F401
+from tests.support.seeded import seed_debate
+from tests.support.servers import ServerProcess
+
+pytestmark = pytest.mark.browser
+
+
+async def test_report_renders_under_a_strict_csp_and_prints(
+        browser: Browser, server: ServerProcess, redis: Redis,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three SVG charts with bars and peaks, no CSP violation, a PDF of a few A4 pages."""
+    seeded = await seed_debate(redis, monkeypatch)
+    url = f"{server.url}/e/{seeded.slug}/report?token={seeded.admin_token}&tz=Europe/Paris"
+    page, log = await open_page(browser, url, width=1100, height=900)
+    assert await page.locator("svg.chart").count() == 3
+    assert await page.locator("svg.chart-bars text.label").count() == 5  # one per source
+    assert await page.locator("svg.chart-timeline circle.peak").count() == 3
+    assert await page.locator("ol.reacted > li").count() == 5
+    # The stylesheet applied: the peak markers are filled by report.css, not by attributes.
+    fill = await page.eval_on_selector("svg .bar-part", "e => getComputedStyle(e).fill")
+    assert fill == "rgb(194, 65, 12)"
+    assert log.problems() == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "report-fr.png"), full_page=True)
+
+    pdf = await page.pdf(format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 2
+    (ARTIFACTS / "report-fr.pdf").write_bytes(pdf)
+
+    page_en, log_en = await open_page(browser, url + "&lang=en", width=390, height=844,
+                                      locale="en-GB")
+    assert await page_en.locator("h2").first.text_content() == "Posts per source"
+    assert log_en.problems() == []
+    await page_en.screenshot(path=str(ARTIFACTS / "report-en-phone.png"), full_page=True)
