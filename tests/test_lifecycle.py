@@ -119,3 +119,20 @@ async def _cli(server: ServerProcess, *args: str) -> str:
                           capture_output=True, text=True, timeout=timeout(30))
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+async def test_admins_open_and_close_through_the_api(
+        http: httpx.AsyncClient, server: ServerProcess, event: EventFixture) -> None:
+    """POST /status: 403 for a moderator, 422 for a bad value, 200 + a live frame for an admin."""
+    url = f"/api/events/{event.slug}/status"
+    res = await http.post(url, json={"status": "closed"}, headers=event.auth)
+    assert res.status_code == 403
+    res = await http.post(url, json={"status": "ended"}, headers=event.admin_auth)
+    assert res.status_code == 422
+    wall = await FeedClient.connect(f"{server.ws_url}/ws/wall/{event.slug}")
+    await wall.next("snapshot")
+    res = await http.post(url, json={"status": "closed"}, headers=event.admin_auth)
+    assert res.status_code == 200 and res.json()["status"] == "closed"
+    assert (await wall.next("status"))["status"] == "closed"
+    assert (await post(http, event.slug, "fermé ?")).status_code == 403
+    await wall.close()

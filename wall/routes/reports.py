@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from wall.auth import authorise
-from wall.http import error
+from wall.http import error, read_json_object, validation_error
 from wall.i18n import LANGUAGES
+from wall.models import STATUSES
 from wall.reporting.dataset import Dataset, collect
 from wall.reporting.formats import items_csv, reactions_csv, readme, to_json, to_ndjson
 from wall.reporting.page import render_report
 from wall.reporting.stats import build
 from wall.routes.pages import page_language
-from wall.store.events import get_event
+from wall.store.events import get_event, update_event
 
 CSV_TABLES = ("items", "reactions", "readme")
 
@@ -89,7 +90,22 @@ async def report_page(request: Request) -> Response:
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
+async def set_status(request: Request) -> Response:
+    """Admins open or close the event: `{"status": "draft"|"open"|"closed"}`; walls and
+    audiences get a `status` frame when it changes."""
+    slug = request.path_params["slug"]
+    await authorise(request, slug, "admin")
+    status = (await read_json_object(request)).get("status")
+    if status not in STATUSES:
+        return validation_error("status", f"status must be one of {', '.join(STATUSES)}")
+    if await get_event(request.app.state.redis, slug) is None:
+        return error(404, "unknown_event", "no such event")
+    event = await update_event(request.app.state.redis, slug, {"status": status})
+    return JSONResponse({"slug": slug, "status": event.status})
+
+
 routes = [
+    Route("/api/events/{slug}/status", set_status, methods=["POST"]),
     Route("/e/{slug}/report", report_page, methods=["GET"]),
     Route("/api/events/{slug}/export.csv", export_csv, methods=["GET"]),
     Route("/api/events/{slug}/export.json", export_json, methods=["GET"]),
