@@ -20,7 +20,7 @@ from wall.hub import Hub
 from wall.ratelimit import RateLimiter
 from wall.reactions import ReactionCounter
 from wall.redis_client import connect
-from wall.routes import api, moderation, pages, reports, sockets
+from wall.routes import api, hooks, moderation, pages, reports, sockets
 from wall.security import SecurityMiddleware
 
 SECRET_KEY = "clameur:secret"
@@ -73,7 +73,8 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
             await redis.aclose()
 
     return Starlette(
-        routes=[*api.routes, *moderation.routes, *sockets.routes, *reports.routes, *pages.routes],
+        routes=[*api.routes, *moderation.routes, *sockets.routes, *reports.routes, *hooks.routes,
+                *pages.routes],
         lifespan=lifespan,
         middleware=[Middleware(SecurityMiddleware, frame_ancestors=settings.frame_ancestors)],
         exception_handlers={HTTPException: _http_error, RedisError: _redis_down,

@@ -1,0 +1,141 @@
+"""Inbound SMS webhooks: Twilio (answers TwiML) and Vonage (signed, multipart reassembled).
+
+Nothing is stored unless the provider's signature checks out. The phone number is turned
+into a keyed hash at once and never stored, logged or shown.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from typing import Any
+from urllib.parse import parse_qsl
+from xml.sax.saxutils import escape
+
+from redis.asyncio import Redis
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from wall import keys
+from wall.http import error, read_body
+from wall.routes.api import author_key
+from wall.sources.signatures import public_url, twilio_valid, vonage_valid
+from wall.sources.sms import Inbound, receive
+from wall.store.events import get_event
+
+log = logging.getLogger("clameur.sms")
+PARTS_TTL = 86_400
+MAX_BODY = 64 * 1024
+
+# One part of a concatenated SMS; when all are there, return them all and forget them.
+_PARTS = """
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then
+  local all = redis.call('HGETALL', KEYS[1])
+  redis.call('DEL', KEYS[1])
+  return all
+end
+return {}
+"""
+
+
+def twiml(message: str | None) -> Response:
+    body = f"<Message>{escape(message)}</Message>" if message else ""
+    return Response(f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>',
+                    media_type="text/xml")
+
+
+def _digits(phone: str) -> str:
+    return "".join(ch for ch in phone if ch.isdigit())
+
+
+def _sender(request: Request, phone: str) -> tuple[str, str]:
+    """Keyed hash of the number (same for +33... and 33...) and its last two digits."""
+    digits = _digits(phone)
+    return author_key(request, "sms", digits), digits[-2:].rjust(2, "·")
+
+
+async def _form(request: Request) -> list[tuple[str, str]]:
+    body = await read_body(request, MAX_BODY)
+    return parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+
+
+async def twilio_hook(request: Request) -> Response:
+    fields = await _form(request)
+    settings = request.app.state.settings
+    url = public_url(request, settings.public_url, settings.trusted_proxies)
+    if not twilio_valid(os.environ.get("TWILIO_AUTH_TOKEN", ""), url, fields,
+                        request.headers.get("x-twilio-signature", "")):
+        log.warning("Twilio webhook refused: bad or missing signature for %s", url)
+        return error(403, "bad_signature", "the request signature does not match")
+    event = await get_event(request.app.state.redis, request.path_params["slug"])
+    if event is None:
+        return error(404, "unknown_event", "no such event")
+    data = dict(fields)
+    sender, last = _sender(request, data.get("From", ""))
+    media = [{"url": data[f"MediaUrl{n}"], "alt": ""} for n in range(int(data.get("NumMedia")
+             or 0)) if data.get(f"MediaContentType{n}", "").startswith("image/")
+             and data.get(f"MediaUrl{n}")]
+    outcome = await receive(request.app.state.redis, event, Inbound(
+        "twilio", data.get("MessageSid") or data.get("SmsSid", ""), sender, last,
+        data.get("Body", ""), media))
+    log.info("SMS %s for %s: %s", data.get("MessageSid", "?"), outcome.event, outcome.kind)
+    return twiml(outcome.reply)
+
+
+async def _vonage_params(request: Request) -> dict[str, str]:
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            body: Any = json.loads(await read_body(request, MAX_BODY))
+        except ValueError:
+            return {}
+        return {k: str(v) for k, v in body.items()} if isinstance(body, dict) else {}
+    return dict(await _form(request))
+
+
+async def _reassemble(redis: Redis, slug: str, sender: str, params: dict[str, str]
+                      ) -> tuple[str, str] | None:
+    """(message id of part 1, whole text) once every part arrived; None before."""
+    try:
+        part, total = int(params["concat-part"]), int(params["concat-total"])
+    except (KeyError, ValueError):
+        return None
+    raw = await redis.eval(_PARTS, 1, keys.sms_parts(slug, sender, params.get("concat-ref", "")),
+                           part, json.dumps({"id": params.get("messageId", ""),
+                                             "text": params.get("text", "")}), total, PARTS_TTL)
+    if not raw:
+        return None
+    parts = {int(raw[i]): json.loads(raw[i + 1]) for i in range(0, len(raw), 2)}
+    ordered = [parts[n] for n in sorted(parts)]
+    return ordered[0]["id"], "".join(p["text"] for p in ordered)
+
+
+async def vonage_hook(request: Request) -> Response:
+    params = await _vonage_params(request)
+    if not vonage_valid(os.environ.get("VONAGE_SIGNATURE_SECRET", ""), params):
+        log.warning("Vonage webhook refused: bad or missing signature")
+        return error(403, "bad_signature", "the request signature does not match")
+    redis = request.app.state.redis
+    event = await get_event(redis, request.path_params["slug"])
+    if event is None:
+        return error(404, "unknown_event", "no such event")
+    sender, last = _sender(request, params.get("msisdn", ""))
+    message_id, text = params.get("messageId", ""), params.get("text", "")
+    if params.get("concat") == "true":
+        whole = await _reassemble(redis, event.slug, sender.split(":", 1)[1], params)
+        if whole is None:
+            return Response(status_code=204)  # wait for the other parts
+        message_id, text = whole
+    outcome = await receive(redis, event, Inbound("vonage", message_id, sender, last, text))
+    log.info("SMS %s for %s: %s", message_id, outcome.event, outcome.kind)
+    # Vonage cannot carry a reply in the webhook answer; 204 stops its retries.
+    return Response(status_code=204)
+
+
+routes = [
+    Route("/hooks/twilio/{slug}", twilio_hook, methods=["POST"]),
+    Route("/hooks/vonage/{slug}", vonage_hook, methods=["POST"]),
+]

@@ -1,0 +1,92 @@
+"""Webhook signatures: Twilio's `X-Twilio-Signature` and Vonage's signed `sig`.
+
+Twilio signs the exact URL it called plus the sorted form fields (HMAC-SHA1, base64), the
+algorithm of `twilio.request_validator.RequestValidator`, re-implemented here so the server
+does not need the SDK. Behind a TLS-terminating proxy the URL the server sees is not the one
+Twilio called: `public_url()` rebuilds it from `CLAMEUR_PUBLIC_URL` or trusted proxy headers.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import ipaddress
+from collections.abc import Iterable, Mapping
+
+from starlette.requests import Request
+from yarl import URL
+
+
+def _trusted(peer: str | None, proxies: str) -> bool:
+    if not peer:
+        return False
+    for entry in (p.strip() for p in proxies.split(",")):
+        if entry == "*" or entry == peer:
+            return True
+        try:
+            if ipaddress.ip_address(peer) in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def public_url(request: Request, configured: str, proxies: str) -> str:
+    """The URL the provider called: configured base + path, else the request's own URL with
+    X-Forwarded-Proto/Host applied when the peer is a trusted proxy."""
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if configured:
+        return configured.rstrip("/") + path
+    scheme, host = request.url.scheme, request.headers.get("host", request.url.netloc)
+    if _trusted(request.client.host if request.client else None, proxies):
+        scheme = request.headers.get("x-forwarded-proto", scheme).split(",")[0].strip()
+        host = request.headers.get("x-forwarded-host", host).split(",")[0].strip()
+    return f"{scheme}://{host}{path}"
+
+
+def twilio_signature(token: str, url: str, form: Iterable[tuple[str, str]]) -> str:
+    """base64(HMAC-SHA1(token, url + each sorted name followed by its sorted values))."""
+    values: dict[str, set[str]] = {}
+    for name, value in form:
+        values.setdefault(name, set()).add(value)
+    payload = url + "".join(name + value for name in sorted(values)
+                            for value in sorted(values[name]))
+    digest = hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+def _port_variants(url: str) -> list[str]:
+    """Twilio may sign with or without the default port: accept both, as its SDK does."""
+    parsed = URL(url)
+    with_port = str(parsed.with_port(parsed.port)) if parsed.port else url
+    if parsed.port is not None and parsed.is_default_port():
+        without = str(parsed.with_port(None))
+    else:
+        without = url
+    return list(dict.fromkeys([url, with_port, without]))
+
+
+def twilio_valid(token: str, url: str, form: Iterable[tuple[str, str]], signature: str) -> bool:
+    if not token or not signature:
+        return False
+    fields = list(form)
+    return any(hmac.compare_digest(twilio_signature(token, candidate, fields), signature)
+               for candidate in _port_variants(url))
+
+
+def vonage_signature(secret: str, params: Mapping[str, str]) -> str:
+    """Vonage's signed-webhook HMAC-SHA256 over `&key=value` of the sorted parameters."""
+    mac = hmac.new(secret.encode(), digestmod=hashlib.sha256)
+    for key in sorted(params):
+        if key == "sig":
+            continue
+        value = str(params[key]).replace("&", "_").replace("=", "_")
+        mac.update(f"&{key}={value}".encode())
+    return mac.hexdigest()
+
+
+def vonage_valid(secret: str, params: Mapping[str, str]) -> bool:
+    signature = str(params.get("sig", "")).lower()
+    return bool(secret and signature) and hmac.compare_digest(
+        vonage_signature(secret, params), signature)
