@@ -114,8 +114,10 @@ async def _sweep_zset(redis: Redis, key: str, markers: set[str], feed: bool) -> 
 
 
 async def _sweep_list(redis: Redis, key: str, markers: set[str], feed: bool) -> int:
-    doomed = {v for v in await redis.lrange(key, 0, -1) if _mentions(markers, v)}
-    return sum([await redis.lrem(key, 0, v) for v in doomed])
+    removed = 0
+    for value in {v for v in await redis.lrange(key, 0, -1) if _mentions(markers, v)}:
+        removed += int(await redis.lrem(key, 0, value))
+    return removed
 
 
 async def _sweep_stream(redis: Redis, key: str, markers: set[str], feed: bool) -> int:

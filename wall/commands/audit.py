@@ -13,6 +13,7 @@ from wall import keys
 from wall.commands._run import with_redis
 from wall.config import Settings
 from wall.models import Item
+from wall.reporting.dataset import read_stream
 from wall.store.events import get_event
 
 EXCERPT = 40
@@ -38,14 +39,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 async def audit_lines(redis: Redis, slug: str) -> list[AuditLine]:
     """The audit stream, with a short excerpt of each item still stored."""
-    entries = []
-    start = "-"
-    while True:
-        batch = await redis.xrange(keys.audit(slug), min=start, max="+", count=1000)
-        entries.extend(batch)
-        if len(batch) < 1000:
-            break
-        start = f"({batch[-1][0]}"
+    entries = await read_stream(redis, keys.audit(slug))
     ids = sorted({f.get("id", "") for _, f in entries} - {""})
     bodies = dict(zip(ids, await redis.hmget(keys.items(slug), ids), strict=True)) if ids else {}
     out = []

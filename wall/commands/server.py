@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import signal
 import subprocess
@@ -65,7 +64,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     _exit_on_sigterm()
     with redis_for(settings) as url:
         server = uvicorn.Server(_uvicorn_config(settings, url, host, port))
-        asyncio.run(server.serve())
+        # Server.run, not asyncio.run(server.serve()): only run() installs uvloop.
+        server.run()
     return 0
 
 

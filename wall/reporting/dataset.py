@@ -18,6 +18,7 @@ from wall.models import Event, Item, utc_now_iso
 from wall.store.events import get_event
 
 PUBLISHED_STATE = "approved"
+StreamEntry = tuple[str, dict[str, str]]
 
 
 @dataclass
@@ -51,6 +52,18 @@ def iso_from_ms(ms: float) -> str:
 
 def iso_from_minute(minute: int) -> str:
     return datetime.fromtimestamp(minute * 60, UTC).isoformat().replace("+00:00", "Z")
+
+
+async def read_stream(redis: Redis, key: str, batch: int = 1000) -> list[StreamEntry]:
+    """Every entry of a stream, oldest first, read in batches."""
+    out: list[StreamEntry] = []
+    start = "-"
+    while True:
+        entries = await redis.xrange(key, min=start, max="+", count=batch)
+        out.extend(entries)
+        if len(entries) < batch:
+            return out
+        start = f"({entries[-1][0]}"
 
 
 async def approved_items(redis: Redis, slug: str) -> list[PublishedItem]:

@@ -17,7 +17,13 @@ from redis.asyncio import Redis
 
 from wall import keys
 from wall.models import SOURCES, Event, Item
-from wall.reporting.dataset import PublishedItem, approved_items, continuous, reaction_minutes
+from wall.reporting.dataset import (
+    PublishedItem,
+    approved_items,
+    continuous,
+    reaction_minutes,
+    read_stream,
+)
 
 BUCKET_S = 300
 REACTION_WINDOW = 2  # minutes: the one an item appeared in, and the next
@@ -143,7 +149,10 @@ def moderation(items: list[Item], states: dict[str, str],
     for state in states.values():
         if state in ("approved", "rejected", "retracted", "pending"):
             setattr(out, state, getattr(out, state) + 1)
-    delays, human, decided, people = [], [], set(), {}
+    delays: list[float] = []
+    human: list[float] = []
+    decided: set[str] = set()
+    people: dict[str, int] = {}
     for entry in audit:
         item_id, by = entry.get("id", ""), entry.get("by", "")
         automatic = bool(entry.get("rule"))
@@ -165,16 +174,6 @@ def moderation(items: list[Item], states: dict[str, str],
     return out
 
 
-async def _audit(redis: Redis, slug: str) -> list[dict[str, str]]:
-    out, start = [], "-"
-    while True:
-        batch = await redis.xrange(keys.audit(slug), min=start, max="+", count=1000)
-        out += [fields for _, fields in batch]
-        if len(batch) < 1000:
-            return out
-        start = f"({batch[-1][0]}"
-
-
 async def build(redis: Redis, event: Event) -> Report:
     slug = event.slug
     items = [Item.from_json(raw) for raw in (await redis.hgetall(keys.items(slug))).values()]
@@ -191,4 +190,5 @@ async def build(redis: Redis, event: Event) -> Report:
                   buckets=per_bucket(items, states), minutes=minutes, totals=totals,
                   peaks=peaks(minutes, published),
                   most_reacted=most_reacted(published, dict(minutes)),
-                  moderation=moderation(items, states, await _audit(redis, slug)))
+                  moderation=moderation(items, states, [
+                      f for _, f in await read_stream(redis, keys.audit(slug))]))
