@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
+import pytest
 from redis.asyncio import Redis
 
 from tests.conftest import make_event
 from tests.support.sources import eventually, status
 from wall import keys
 from wall.models import Event
+from wall.sources.settings import SourceSettings
 from wall.sources.supervisor import Backoff, Supervisor
 from wall.store.events import update_event
 
@@ -87,3 +90,20 @@ async def test_connectors_stop_when_the_event_closes(redis: Redis) -> None:
     await asyncio.wait_for(cancelled.wait(), 5)
     assert supervisor.tasks == {}
     assert await redis.hget(keys.source_status(ev.slug), "c") is not None
+
+
+def test_source_settings_come_from_the_environment_then_the_config_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CLAMEUR_X_API_URL beats `[sources] x_api_url`, which beats the default."""
+    config = tmp_path / "clameur.toml"
+    config.write_text('[sources]\nx_api_url = "https://proxy.example"\n'
+                      'mastodon_poll_seconds = 30\n')
+    monkeypatch.delenv("CLAMEUR_X_API_URL", raising=False)
+    monkeypatch.delenv("CLAMEUR_MASTODON_POLL_SECONDS", raising=False)
+    loaded = SourceSettings.load(str(config))
+    assert (loaded.x_api_url, loaded.seconds("mastodon_poll_seconds")) == (
+        "https://proxy.example", 30.0)
+    monkeypatch.setenv("CLAMEUR_X_API_URL", "http://127.0.0.1:9")
+    assert SourceSettings.load(str(config)).x_api_url == "http://127.0.0.1:9"
+    monkeypatch.delenv("CLAMEUR_X_API_URL")
+    assert SourceSettings.load(str(tmp_path / "none.toml")).x_api_url == "https://api.twitter.com"

@@ -14,9 +14,10 @@ from wall.sources.registry import connectors
 from wall.sources.settings import SourceSettings
 from wall.sources.supervisor import Backoff, Supervisor
 
-EPILOG = "Source settings (environment variables):\n" + "\n".join(
+EPILOG = ("Source settings (environment variables, or the [sources] table of clameur.toml):\n"
+          + "\n".join(
     f"  {env:<30} {help} (default: {default or 'unset'})"
-    for env, default, help in SourceSettings.documented())
+    for env, default, help in SourceSettings.documented()))
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,8 +29,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cmd_ingest)
 
 
-async def ingest(url: str, settings: Settings, only: set[str] | None) -> None:
-    sources = SourceSettings.from_env()
+async def ingest(url: str, settings: Settings, sources: SourceSettings,
+                 only: set[str] | None) -> None:
     first, longest = sources.backoff_range()
     redis = connect(url, cluster=settings.redis_cluster == "1")
     stop = asyncio.Event()
@@ -52,5 +53,6 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     for noisy in ("httpx", "websockets"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     with redis_for(settings) as url:
-        asyncio.run(ingest(url, settings, set(args.event) if args.event else None))
+        asyncio.run(ingest(url, settings, SourceSettings.load(getattr(args, "config", None)),
+                           set(args.event) if args.event else None))
     return 0

@@ -7,7 +7,9 @@ operator can use a proxy or a self-hosted Jetstream, and so tests point at loopb
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 
 
 def _env(name: str, default: str, help: str) -> str:
@@ -38,9 +40,16 @@ class SourceSettings:
                         "before restarting a failed connector; doubles each time.")
 
     @classmethod
-    def from_env(cls) -> SourceSettings:
-        values = {f.name: os.environ[f.metadata["env"]] for f in fields(cls)
-                  if f.metadata["env"] in os.environ}
+    def load(cls, config_file: str | None = None) -> SourceSettings:
+        """Environment first, then the `[sources]` table of `clameur.toml`, then defaults."""
+        path = Path(config_file or os.environ.get("CLAMEUR_CONFIG", "clameur.toml"))
+        table = tomllib.loads(path.read_text()).get("sources", {}) if path.is_file() else {}
+        values = {}
+        for f in fields(cls):
+            if f.metadata["env"] in os.environ:
+                values[f.name] = os.environ[f.metadata["env"]]
+            elif f.name in table:
+                values[f.name] = str(table[f.name])
         return cls(**values)
 
     @staticmethod

@@ -140,7 +140,7 @@ async def receive(redis: Redis, url_event: Event, msg: Inbound) -> Outcome:
 async def _message(redis: Redis, event: Event, msg: Inbound, text: str, lang: str) -> Outcome:
     if event.status != "open":
         return Outcome("closed", lang, _closed_reply(event, lang), event=event.slug)
-    nickname = await redis.hget(keys.sms_names(event.slug), msg.sender)
+    nickname = str(await redis.hget(keys.sms_names(event.slug), msg.sender) or "")
     item = Item(id=new_item_id(), event=event.slug, source="sms",
                 source_id=f"{msg.provider}:{msg.message_id}",
                 author=nickname or f"SMS ···{msg.last_digits}", text=text,

@@ -56,7 +56,7 @@ def host_middleware(base: str) -> aiohttp.ClientMiddlewareType:
 
 def open_session(settings: SourceSettings) -> aiohttp.ClientSession:
     """The one session the X connectors share."""
-    middlewares = ()
+    middlewares: tuple[aiohttp.ClientMiddlewareType, ...] = ()
     if URL(settings.x_api_url).raw_host != DEFAULT_HOST:
         middlewares = (host_middleware(settings.x_api_url),)
     return aiohttp.ClientSession(middlewares=middlewares,
