@@ -137,3 +137,15 @@ def test_cli_report_is_one_self_contained_file(redis_url: str, tmp_path: Path) -
     refs = re.findall(r'(?:href|src)="([^"]*)"', html)
     assert all(not r.startswith(("http", "//", "/")) for r in refs), refs
     assert "Bilan de l&#39;événement" in html and "Europe/Paris" in html
+
+
+async def test_report_of_an_empty_event_says_so(redis: Redis) -> None:
+    """No post, no tap: the report renders and says there is nothing, in French."""
+    from wall.reporting.page import render_report
+
+    event = Event(slug=f"e-{new_item_id()}", title="Rien encore")
+    await create_event(redis, event)
+    html = render_report(await build(redis, event), "fr")
+    assert "Aucun message n&#39;a été reçu." in html
+    assert "Aucune réaction n&#39;a été enregistrée." in html
+    assert "<svg" not in html
