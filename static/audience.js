@@ -192,7 +192,10 @@
     showFeed();
   }
 
-  const feedLink = connectFeed("audience", slug, apply, (online) => { if (online) drain(); });
+  const feedLink = connectFeed("audience", slug, apply, (online) => {
+    app.dataset.online = online ? "1" : "0";
+    if (online) drain();
+  });
   window.addEventListener("online", drain);
   textBox.addEventListener("input", updateCounter);
   authorBox.value = localStorage.getItem(AUTHOR) || "";

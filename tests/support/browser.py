@@ -53,13 +53,18 @@ class PageLog:
 
 
 async def _with_csp(route: Route) -> None:
+    """Documents get the strict CSP header; everything else goes through untouched."""
+    if route.request.resource_type != "document":
+        await route.continue_()
+        return
     response = await route.fetch()
     headers = {**response.headers, "content-security-policy": STRICT_CSP}
     await route.fulfill(response=response, headers=headers)
 
 
 async def open_page(browser: Browser, url: str, *, width: int = 1280, height: int = 720,
-                    locale: str = "fr-FR", wait: bool = True) -> tuple[Page, PageLog]:
+                    locale: str = "fr-FR", wait: bool = True, csp: bool = True
+                    ) -> tuple[Page, PageLog]:
     """A new page (in its own context) at `url` under a strict CSP, with its error log."""
     context = await browser.new_context(viewport={"width": width, "height": height},
                                         locale=locale, extra_http_headers={
@@ -68,8 +73,8 @@ async def open_page(browser: Browser, url: str, *, width: int = 1280, height: in
     log = PageLog()
     page.on("pageerror", lambda exc: log.errors.append(f"pageerror: {exc}"))
     page.on("console", lambda msg: log.errors.append(msg.text) if msg.type == "error" else None)
-    await page.route(lambda u: "/static/" not in u and not u.endswith((".css", ".svg")),
-                     _with_csp)
+    if csp:
+        await page.route("**/*", _with_csp)
     if wait:
         await page.goto(url)
     return page, log

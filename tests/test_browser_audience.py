@@ -1,0 +1,210 @@
+"""The audience's phone page in a real headless Chromium: reactions, posts, outcomes, languages."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, Request, expect
+from redis.asyncio import Redis
+
+from tests.conftest import EventFixture, make_event
+from tests.support.browser import ARTIFACTS, browser_fixture, open_page  # noqa: F401
+from tests.support.clients import decide
+from tests.support.servers import ServerProcess
+from tests.support.timing import timeout
+from wall.store.events import update_event
+
+pytestmark = pytest.mark.browser
+MS = int(timeout() * 1000)
+BUDGET = 100 * 1024  # bytes fetched by the first load: see docs/pages.md
+
+
+async def open_phone(browser: Browser, server: ServerProcess, slug: str,
+                     locale: str = "fr-FR") -> tuple[Page, object]:
+    page, log = await open_page(browser, f"{server.url}/e/{slug}", width=390, height=844,
+                                locale=locale)
+    await expect(page.locator("#app")).to_have_attribute("data-online", "1", timeout=MS)
+    return page, log
+
+
+async def queue_texts(http: httpx.AsyncClient, event: EventFixture) -> list[str]:
+    res = await http.get(f"/api/events/{event.slug}/queue", headers=event.auth)
+    return [i["text"] for i in res.json()["items"]]
+
+
+async def test_taps_on_the_phone_move_the_meter_and_bursts_on_the_wall(
+        browser: Browser, server: ServerProcess, event: EventFixture) -> None:
+    """Taps on one page (batched) reach a wall in another page: totals, meter, bursts."""
+    wall, wall_log = await open_page(browser, f"{server.url}/wall/{event.slug}")
+    await expect(wall.locator("#wall")).to_have_attribute("data-online", "1", timeout=MS)
+    phone, log = await open_phone(browser, server, event.slug)
+    heart = phone.locator('.react-btn[data-kind="heart"]')
+    for _ in range(12):
+        await heart.click()
+    await phone.locator('.react-btn[data-kind="clap"]').click()
+    await expect(heart.locator(".tap-count")).to_have_text("+12")
+
+    await expect(wall.locator('#totals li[data-kind="heart"] .count')).to_have_text(
+        "12", timeout=MS)
+    await expect(wall.locator('#totals li[data-kind="clap"] .count')).to_have_text("1")
+    level = int(await wall.locator("#meter").get_attribute("aria-valuenow") or 0)
+    assert level > 0
+    assert int(await wall.locator("#bursts").get_attribute("data-spawned") or 0) > 0
+    assert log.problems() == [] and wall_log.problems() == []
+
+
+async def test_first_load_weighs_less_than_the_budget(
+        browser: Browser, server: ServerProcess, event: EventFixture) -> None:
+    """Everything the phone page fetches on first load, from the network log: < 100 KB,
+    all from this server (no CDN, no outside font)."""
+    page, _ = await open_page(browser, "about:blank", width=390, height=844, csp=False)
+    requests: list[Request] = []
+    page.on("requestfinished", lambda request: requests.append(request))
+    await page.goto(f"{server.url}/e/{event.slug}", wait_until="networkidle")
+    sizes = [await r.sizes() for r in requests]
+    total = sum(s["responseBodySize"] + s["responseHeadersSize"] for s in sizes)
+    urls = [r.url for r in requests]
+    assert any(u.endswith(".js") for u in urls) and any(u.endswith(".css") for u in urls)
+    assert all(u.startswith(server.url) for u in urls), urls
+    assert 0 < total < BUDGET, (total, urls)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "audience-weight.json").write_text(json.dumps(
+        {"total": total, "requests": {u: s["responseBodySize"] + s["responseHeadersSize"]
+                                      for u, s in zip(urls, sizes, strict=True)}}, indent=1))
+
+
+async def test_a_post_says_awaiting_moderation_then_shown_on_the_wall(
+        browser: Browser, server: ServerProcess, http: httpx.AsyncClient,
+        event: EventFixture) -> None:
+    """Send → "awaiting moderation"; approved → "on the wall" and in the live feed."""
+    page, log = await open_phone(browser, server, event.slug)
+    await page.fill("#text", "Une question <b>sérieuse</b>")
+    await page.fill("#author", "Zoé")
+    await page.click("#send")
+    status = page.locator("#status")
+    await expect(status).to_have_text(
+        "Envoyé ! Il apparaîtra dès qu'un modérateur l'aura validé.", timeout=MS)
+    await expect(page.locator("#text")).to_have_value("")
+    res = await http.get(f"/api/events/{event.slug}/queue", headers=event.auth)
+    [item] = res.json()["items"]
+    assert (item["text"], item["author"]) == ("Une question <b>sérieuse</b>", "Zoé")
+    assert (await decide(http, event.slug, item["id"], "approve", event.token)).status_code == 200
+    await expect(status).to_have_text("Votre message est sur le mur !", timeout=MS)
+    mine = page.locator(f'#feed > li.mine[data-id="{item["id"]}"]')
+    await expect(mine.locator("p")).to_have_text("Une question <b>sérieuse</b>")
+    await page.reload()
+    await expect(page.locator("#author")).to_have_value("Zoé")  # remembered on the device
+    assert log.problems() == []
+
+
+async def test_a_too_long_message_is_explained_and_not_sent(
+        browser: Browser, server: ServerProcess, http: httpx.AsyncClient,
+        event: EventFixture) -> None:
+    """501 characters: the counter turns red, the page says why, nothing reaches the queue."""
+    page, log = await open_phone(browser, server, event.slug)
+    await page.fill("#text", "a" * 501)
+    await expect(page.locator("#counter")).to_have_text("-1 caractères restants")
+    await expect(page.locator("#counter")).to_have_attribute("data-tone", "bad")
+    await page.click("#send")
+    await expect(page.locator("#status")).to_have_text("Trop long : 500 caractères au maximum.")
+    assert await page.locator("#text").input_value() == "a" * 501  # kept to be shortened
+    assert await queue_texts(http, event) == []
+    await page.fill("#text", "   ")
+    await page.click("#send")
+    await expect(page.locator("#status")).to_have_text("Écrivez d'abord un message.")
+    assert log.problems() == []
+
+
+async def test_a_post_written_offline_is_sent_once_when_back(
+        browser: Browser, server: ServerProcess, http: httpx.AsyncClient,
+        event: EventFixture) -> None:
+    """Offline: the page says it will retry; back online: sent, and stored exactly once."""
+    page, log = await open_phone(browser, server, event.slug)
+    await page.context.set_offline(True)
+    await page.fill("#text", "écrit dans le métro")
+    await page.click("#send")
+    await expect(page.locator("#status")).to_have_text(
+        "Vous êtes hors ligne : votre message partira dès le retour de la connexion.",
+        timeout=MS)
+    outbox = await page.evaluate(f"localStorage.getItem('clameur.outbox.{event.slug}')")
+    assert [p["text"] for p in json.loads(outbox)] == ["écrit dans le métro"]
+    await page.context.set_offline(False)
+    await expect(page.locator("#status")).to_have_text(
+        "Envoyé ! Il apparaîtra dès qu'un modérateur l'aura validé.",
+        timeout=int(timeout(15) * 1000))
+    await page.evaluate("window.dispatchEvent(new Event('online'))")  # a second drain: no-op
+    assert await queue_texts(http, event) == ["écrit dans le métro"]
+    assert json.loads(await page.evaluate(
+        f"localStorage.getItem('clameur.outbox.{event.slug}')")) == []
+    assert [e for e in log.problems() if "ERR_INTERNET_DISCONNECTED" not in e] == []
+
+
+async def test_posting_too_fast_says_how_long_to_wait(
+        browser: Browser, redis_url: str, event: EventFixture) -> None:
+    """Rate limited (429 + Retry-After): the page says to wait, with the seconds."""
+    own = ServerProcess(redis_url=redis_url,
+                        env={"CLAMEUR_RATE_LIMITS": "post_device=1/60"}).start()
+    try:
+        page, log = await open_phone(browser, own, event.slug)
+        for text in ("premier", "second"):
+            await page.fill("#text", text)
+            await page.click("#send")
+            await expect(page.locator("#status")).not_to_have_text("Envoi…", timeout=MS)
+        await expect(page.locator("#status")).to_have_text(
+            re.compile(r"^Trop rapide ! Attendez \d+ s puis réessayez\.$"))
+        assert [e for e in log.problems() if "429" not in e] == []
+    finally:
+        own.stop()
+
+
+async def test_a_closed_event_disables_posting_and_says_so(
+        browser: Browser, server: ServerProcess, redis: Redis, event: EventFixture) -> None:
+    """Closed before the page opens, or while it is open: notice shown, inputs disabled."""
+    closed = await make_event(redis, status="closed")
+    page, log = await open_page(browser, f"{server.url}/e/{closed.slug}", width=390, height=844)
+    await expect(page.locator("#closed")).to_have_text(
+        "Cet événement est terminé. Merci d'avoir participé !")
+    await expect(page.locator("#text")).to_be_disabled()
+    await expect(page.locator('.react-btn[data-kind="clap"]')).to_be_disabled()
+
+    live, live_log = await open_phone(browser, server, event.slug)
+    await expect(live.locator("#closed")).to_be_hidden()
+    await update_event(redis, event.slug, {"status": "closed"})
+    await expect(live.locator("#closed")).to_be_visible(timeout=MS)
+    await expect(live.locator("#send")).to_be_disabled()
+    assert log.problems() == [] and live_log.problems() == []
+
+
+async def test_language_from_accept_language_with_a_visible_switch(
+        browser: Browser, server: ServerProcess, event: EventFixture) -> None:
+    """English browser → English page; the FR switch → French, remembered by a cookie."""
+    page, log = await open_phone(browser, server, event.slug, locale="en-GB")
+    assert await page.get_attribute("html", "lang") == "en"
+    await expect(page.locator("#react-title")).to_have_text("React")
+    await expect(page.locator('.react-btn[data-kind="heart"]')).to_have_attribute(
+        "aria-label", "Love")
+    await page.click('nav.lang a[hreflang="fr"]')
+    await expect(page.locator("#react-title")).to_have_text("Réagir")
+    await page.goto(f"{server.url}/e/{event.slug}")
+    assert await page.get_attribute("html", "lang") == "fr"
+    await expect(page.locator('nav.lang a[aria-current="true"]')).to_have_text("FR")
+    assert log.problems() == []
+
+
+async def test_pages_run_under_a_strict_csp(browser: Browser, server: ServerProcess,
+                                            event: EventFixture) -> None:
+    """The harness's CSP is really enforced: an inline script is refused, the page works."""
+    page, log = await open_phone(browser, server, event.slug)
+    ran = await page.evaluate("""() => {
+        const s = document.createElement('script');
+        s.textContent = 'window.__inline = 1';
+        document.body.append(s);
+        return window.__inline === 1;
+    }""")
+    assert ran is False
+    assert any("Content Security Policy" in e for e in log.errors)
+    html = await page.content()
+    assert "style=" not in html and "<style" not in html
