@@ -32,6 +32,10 @@ async def test_report_renders_under_a_strict_csp_and_prints(
     ARTIFACTS.mkdir(exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / "report-fr.png"), full_page=True)
 
+    await page.emulate_media(media="print")
+    assert await page.locator("nav.no-print").is_hidden()
+    await page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+    await page.screenshot(path=str(ARTIFACTS / "report-print.png"), full_page=True)
     pdf = await page.pdf(format="A4", print_background=True)
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 2
     (ARTIFACTS / "report-fr.pdf").write_bytes(pdf)
