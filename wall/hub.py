@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Any
@@ -23,7 +24,8 @@ from wall.models import Item
 from wall.store.feed import dumps, feed_message, parse_id
 
 log = logging.getLogger(__name__)
-QUEUE_BOUND = 1_000
+# Frames a connection may have waiting before it is dropped as too slow.
+QUEUE_BOUND = int(os.environ.get("CLAMEUR_WS_QUEUE", "1000"))
 REACTIONS_INTERVAL = 0.1
 READ_BLOCK_MS = 1_000
 
@@ -70,6 +72,9 @@ class EventChannel:
         self.last: dict[str, str] = {}
         self.ready = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
+        # The event's status as of the last `status` feed entry read: sockets check it per
+        # message without a Redis round trip (the entry is written after the meta hash).
+        self.status = ""
 
     def start(self) -> None:
         self.tasks = [asyncio.create_task(self._read_loop(), name=f"hub-{self.slug}"),
@@ -88,10 +93,12 @@ class EventChannel:
             for key in (keys.feed(s), keys.reactions_stream(s), keys.inbox(s), keys.audit(s)):
                 pipe.xrevrange(key, count=1)
             pipe.hgetall(keys.reactions(s))
-            *lasts, totals = await pipe.execute()
+            pipe.hget(keys.meta(s), "status")
+            *lasts, totals, status = await pipe.execute()
         names = ("feed", "rx", "inbox", "audit")
         self.last = {n: (e[0][0] if e else "0-0") for n, e in zip(names, lasts, strict=True)}
         self.totals = defaultdict(int, {k: int(v) for k, v in totals.items()})
+        self.status = status or ""
 
     async def _read_loop(self) -> None:
         backoff = 0.1
@@ -124,6 +131,8 @@ class EventChannel:
     async def _dispatch(self, name: str, entries: list[tuple[str, dict[str, str]]]) -> None:
         if name == "feed":
             for position, fields in entries:
+                if fields.get("type") == "status":
+                    self.status = fields.get("status", "")
                 frame = (parse_id(position), dumps(feed_message(position, fields)))
                 for sub in list(self.walls):
                     sub.offer(frame)
@@ -175,6 +184,11 @@ class Hub:
 
     def connections(self) -> int:
         return sum(len(c.walls) + len(c.mods) for c in self.channels.values())
+
+    def status(self, slug: str) -> str:
+        """The status `slug`'s channel last read from its feed; "" when not listening."""
+        channel = self.channels.get(slug)
+        return channel.status if channel is not None and channel.ready.is_set() else ""
 
     @contextlib.asynccontextmanager
     async def subscribe(self, slug: str, role: str = "wall") -> AsyncIterator[Subscription]:

@@ -45,6 +45,9 @@ def _uvicorn_config(settings: Settings, url: str, host: str, port: int) -> uvico
         create_app(settings, redis_url=url), host=host, port=port, log_level="info",
         proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies, lifespan="on",
         ws_max_size=64 * 1024, server_header=False,
+        # No permessage-deflate: a compression context per socket costs far more memory
+        # and CPU than it saves on small JSON frames when thousands of phones listen.
+        ws_per_message_deflate=False,
     )
 
 
