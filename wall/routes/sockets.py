@@ -132,8 +132,10 @@ async def audience_socket(ws: WebSocket) -> None:
             with contextlib.suppress(ValueError):
                 data = json.loads(text)
                 if isinstance(data, dict) and data.get("type") == "reactions":
-                    # Read per frame: an event closed a second ago takes no more taps.
-                    status = await current_status(ws.app.state.redis, event.slug)
+                    # Checked per frame: an event closed a second ago takes no more taps.
+                    # The hub tracks the status from the feed (no Redis round trip).
+                    status = ws.app.state.hub.status(event.slug) or \
+                        await current_status(ws.app.state.redis, event.slug)
                     if (refused := refusal(status)) is not None:
                         await ws.send_text(dumps(refused))
                         continue
