@@ -33,8 +33,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--licence", "--license", dest="licence", default="",
                    help='licence of the data, e.g. "Licence Ouverte 2.0" or "ODbL-1.0"')
     p.add_argument("--lang", choices=LANGUAGES, help="language of the column descriptions")
-    p.add_argument("--delimiter", choices=[",", ";"], default=",",
-                   help="CSV separator (; suits a French-locale Excel)")
+    p.add_argument("--delimiter", choices=[",", ";"], default=",", metavar="SEP",
+                   help="CSV separator: , (default) or ; (suits a French-locale Excel)")
     p.set_defaults(handler=cmd_export)
 
 
