@@ -209,3 +209,54 @@ async def test_a_failing_instance_restarts_with_backoff_while_another_goes_on(
             stop.set()
             await task
         assert [r.status for r in a.requests[:4]] == [500, 500, 500, 200]
+
+
+async def test_with_a_user_token_new_statuses_arrive_by_the_stream(http: httpx.AsyncClient,
+                                                                   redis: Redis) -> None:
+    """Catch up by min_id, then live SSE updates; a dropped stream loses nothing."""
+    settings = SourceSettings(mastodon_poll_seconds="0.01", mastodon_tokens="127.0.0.1=user")
+    async with FakeMastodon(token="user") as inst:
+        inst.post("<p>avant</p>", ["clameur"])
+        event = await event_for(redis, inst)
+        task = asyncio.create_task(MastodonConnector(redis, event, inst.url, http,
+                                                     settings).run())
+        try:
+            await inst.wait_streams(1)
+            await count_at_least(redis, event.slug, 1)
+            polls = len(inst.requests)
+            inst.post("<p>en direct 1</p>", ["Clameur"])
+            inst.post("<p>en direct 2</p>", ["clameur"])
+            await count_at_least(redis, event.slug, 3)
+            assert len(inst.requests) == polls  # nothing polled: it came by the stream
+            inst.end_streams()
+            inst.post("<p>pendant la coupure</p>", ["clameur"])
+            await inst.wait_streams(2)
+            inst.post("<p>après</p>", ["clameur"])
+            items = await count_at_least(redis, event.slug, 5)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    assert [i.text for i in items] == ["avant", "en direct 1", "en direct 2",
+                                       "pendant la coupure", "après"]
+    cursor = await redis.get(keys.source_cursor(event.slug, "mastodon:127.0.0.1:clameur"))
+    assert cursor == inst.statuses[-1]["id"]
+
+
+async def test_an_instance_refusing_streams_is_polled_instead(http: httpx.AsyncClient,
+                                                              redis: Redis) -> None:
+    """Streaming answered 404: the connector keeps polling and statuses still arrive."""
+    settings = SourceSettings(mastodon_poll_seconds="0.01", mastodon_tokens="127.0.0.1=user")
+    async with FakeMastodon(token="user") as inst:
+        inst.streaming_enabled = False
+        event = await event_for(redis, inst)
+        task = asyncio.create_task(MastodonConnector(redis, event, inst.url, http,
+                                                     settings).run())
+        try:
+            await inst.wait_requests(3)
+            inst.post("<p>par sondage</p>", ["clameur"])
+            (item,) = await count_at_least(redis, event.slug, 1)
+            assert item.text == "par sondage" and not task.done()
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    assert any(r.path == "/api/v1/streaming/hashtag" and r.status == 404 for r in inst.requests)

@@ -4,6 +4,8 @@ Link headers, X-RateLimit-* headers, optional token)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,6 +33,10 @@ class FakeMastodon(FakeService):
         self.statuses: list[dict[str, Any]] = []
         self.remaining = 300
         self._next_id = first_id
+        self.streams: list[tuple[str, asyncio.Queue[str | None]]] = []
+        self.stream_opened = asyncio.Condition()
+        self.streams_opened = 0
+        self.streaming_enabled = True
 
     def post(self, content: str, tags: list[str], who: dict[str, Any] | None = None,
              uri: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -48,10 +54,52 @@ class FakeMastodon(FakeService):
                      for t in tags],
             "emojis": [], "card": None, "poll": None, **extra}
         self.statuses.append(status)
+        for tag, queue in self.streams:
+            if tag in {t.lower() for t in tags}:
+                queue.put_nowait(json.dumps(status))
         return status
 
     def routes(self) -> list[web.RouteDef]:
-        return [web.get("/api/v1/timelines/tag/{hashtag}", self.tag_timeline)]
+        return [web.get("/api/v1/timelines/tag/{hashtag}", self.tag_timeline),
+                web.get("/api/v1/streaming/hashtag", self.stream_hashtag)]
+
+    async def stream_hashtag(self, request: web.Request) -> web.StreamResponse:
+        """Server-Sent Events: `event: update` + status JSON per new status of the tag."""
+        if not self.streaming_enabled:
+            return web.json_response({"error": "Streaming API disabled"}, status=404)
+        if request.headers.get("Authorization", "") in ("", "Bearer "):
+            return web.json_response({"error": "Error while fetching an access token"},
+                                     status=401)
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
+                                               "Cache-Control": "no-store"})
+        await response.prepare(request)
+        await response.write(b":)\n")
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        entry = (request.query["tag"].lower(), queue)
+        self.streams.append(entry)
+        async with self.stream_opened:
+            self.streams_opened += 1
+            self.stream_opened.notify_all()
+        try:
+            while (data := await queue.get()) is not None:
+                await response.write(b":thump\n" + f"event: update\ndata: {data}\n\n".encode())
+        finally:
+            self.streams.remove(entry)
+        return response
+
+    async def wait_streams(self, count: int, limit: float = 10) -> None:
+        async with self.stream_opened:
+            await asyncio.wait_for(
+                self.stream_opened.wait_for(lambda: self.streams_opened >= count), limit)
+
+    async def stop(self) -> None:
+        self.end_streams()
+        await super().stop()
+
+    def end_streams(self) -> None:
+        """Close every open stream, as an instance restart would."""
+        for _, queue in list(self.streams):
+            queue.put_nowait(None)
 
     def _headers(self) -> dict[str, str]:
         reset = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()

@@ -22,6 +22,7 @@ from redis.asyncio import Redis
 
 from wall.models import Event, Item
 from wall.sources import cursors
+from wall.sources.mastodon_stream import stream_tags
 from wall.sources.normalise import deliver, make_item
 from wall.sources.settings import SourceSettings
 
@@ -94,10 +95,23 @@ class MastodonConnector:
         self.shortest = settings.seconds("mastodon_poll_seconds")
         token = settings.mastodon_token(self.host)
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.streaming = bool(token) and settings.mastodon_streaming == "1"
 
     async def run(self) -> None:
+        """Poll; with a token, catch up by polling then stream until the stream ends."""
         while True:
-            await asyncio.sleep(await self.poll())
+            wait = await self.poll()
+            if self.streaming:
+                try:
+                    await stream_tags(self)
+                    continue  # the stream ended: catch up by polling, then stream again
+                except httpx.HTTPStatusError as exc:
+                    if exc.response.status_code not in (401, 403, 404):
+                        raise
+                    log.warning("%s: %s refuses streaming (%s); polling instead",
+                                self.event.slug, self.host, exc.response.status_code)
+                    self.streaming = False
+            await asyncio.sleep(wait)
 
     async def poll(self) -> float:
         """Read every hashtag's new statuses; returns the pause before the next poll."""
@@ -106,9 +120,20 @@ class MastodonConnector:
             wait = max(wait, await self.poll_tag(tag))
         return wait
 
+    def cursor_name(self, tag: str) -> str:
+        return f"{self.name}:{tag.lower()}"
+
+    async def take(self, tag: str, statuses: list[dict[str, Any]]) -> str | None:
+        """Accept statuses of `tag`, then move its cursor forward (never back)."""
+        newest = await self._accept(statuses)
+        name = self.cursor_name(tag)
+        if newest and cursors.newer(newest, await cursors.load(self.redis, self.event.slug,
+                                                                name)):
+            await cursors.save(self.redis, self.event.slug, name, newest)
+        return newest
+
     async def poll_tag(self, tag: str) -> float:
-        cursor_name = f"{self.name}:{tag.lower()}"
-        cursor = await cursors.load(self.redis, self.event.slug, cursor_name)
+        cursor = await cursors.load(self.redis, self.event.slug, self.cursor_name(tag))
         url = f"{self.base}/api/v1/timelines/tag/{quote(tag, safe='')}"
         params: dict[str, str | int] = {"limit": PAGE}
         while True:
@@ -120,9 +145,8 @@ class MastodonConnector:
                 return pause(response.headers, self.shortest)
             response.raise_for_status()
             statuses = self._statuses(response)
-            newest = await self._accept(statuses)
+            newest = await self.take(tag, statuses)
             if newest:
-                await cursors.save(self.redis, self.event.slug, cursor_name, newest)
                 cursor = newest
             if len(statuses) < PAGE or not cursor or "prev" not in response.links:
                 return pause(response.headers, self.shortest, len(self.event.hashtags))

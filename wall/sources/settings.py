@@ -27,6 +27,9 @@ class SourceSettings:
     x_retweets: str = _env("CLAMEUR_X_RETWEETS", "", "Set to 1 to include retweets.")
     mastodon_tokens: str = _env("CLAMEUR_MASTODON_TOKENS", "", "Access tokens of instances "
                                 "that need one: host=token,host2=token2.")
+    mastodon_streaming: str = _env("CLAMEUR_MASTODON_STREAMING", "1", "On instances with a "
+                                   "(user) token, follow the streaming API after catching "
+                                   "up by polling; 0: always poll.")
     mastodon_poll_seconds: str = _env("CLAMEUR_MASTODON_POLL_SECONDS", "10", "Shortest pause "
                                       "between two polls of a hashtag timeline.")
     jetstream_url: str = _env("CLAMEUR_JETSTREAM_URL",
