@@ -18,7 +18,7 @@ from wall import keys
 from wall.sources.settings import SourceSettings
 from wall.sources.supervisor import Backoff, Supervisor
 from wall.sources.x import MalformedPayload, XConnector, make_client, open_session, pause
-from wall.store.events import get_event
+from wall.store.events import get_event, update_event
 
 
 @dataclass
@@ -163,3 +163,18 @@ async def test_an_overlong_tweet_is_skipped_and_the_rest_goes_on(rig: XRig,
     await (await rig.connector(redis)).poll()
     assert [i.text for i in await inbox_items(redis, rig.slug)] == ["#clameur a", "#clameur c"]
     assert await redis.get(keys.source_cursor(rig.slug, "x")) == rig.fake.tweets[2].id
+
+
+async def test_a_running_connector_follows_the_event_mode_and_status(rig: XRig,
+                                                                    redis: Redis) -> None:
+    """Switched to post-moderation, new tweets are approved; once closed, none is stored."""
+    connector = await rig.connector(redis)  # holds the event as it was: pre-moderation
+    await update_event(redis, rig.slug, {"mode": "post"})
+    rig.fake.post("#clameur approved at once")
+    await connector.poll()
+    (item,) = await inbox_items(redis, rig.slug)
+    assert await redis.hget(keys.state(rig.slug), item.id) == "approved"
+    await update_event(redis, rig.slug, {"status": "closed"})
+    rig.fake.post("#clameur too late")
+    await connector.poll()
+    assert len(await inbox_items(redis, rig.slug)) == 1

@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 
 from wall.intake import InvalidItem, accept
 from wall.models import Event, Item, new_item_id, utc_now_iso
+from wall.store.events import get_event
 
 log = logging.getLogger("clameur.sources")
 
@@ -25,13 +26,22 @@ def make_item(event: Event, source: str, source_id: str, *, author: str, text: s
 async def deliver(redis: Redis, event: Event, items: Iterable[Item]) -> int:
     """Accept each item in order; skip (and log) the ones that cannot be shown.
 
+    The event is read again first: a connector started before a change of moderation mode
+    must apply the current one, and nothing enters an event that closed meanwhile.
     Returns how many were new. Redis errors propagate: the connector then restarts
     without moving its cursor, and de-duplication absorbs what it sends again.
     """
+    items = list(items)
+    if not items:
+        return 0
+    current = await get_event(redis, event.slug)
+    if current is None or current.status != "open":
+        log.info("%s is not open: %d item(s) dropped", event.slug, len(items))
+        return 0
     created = 0
     for item in items:
         try:
-            accepted = await accept(redis, event, item)
+            accepted = await accept(redis, current, item)
         except InvalidItem as exc:
             log.info("%s %s skipped: %s", item.source, item.source_id, exc.message)
             continue
