@@ -42,8 +42,8 @@
     img.className = "media";
     img.src = m.url;
     img.alt = String(m.alt || m.description || "");
-    img.loading = "lazy";
     img.referrerPolicy = "no-referrer";
+    img.addEventListener("load", () => { const el = img.closest(".card"); if (el) fit(el, el === list.firstElementChild ? 0 : 3); });
     return img;
   }
 
