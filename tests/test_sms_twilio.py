@@ -21,6 +21,7 @@ from tests.support.sms import (
     twilio_form,
 )
 from tests.support.sources import inbox_items
+from wall import keys
 
 MODERATION_FR = "Merci ! Votre message sera affiché après modération."
 
@@ -235,3 +236,22 @@ async def test_public_url_setting_is_what_signatures_are_checked_against(
         server.stop()
     assert message(good) == MODERATION_FR and local.status_code == 403
     assert PHONE not in await everything_stored(redis, ev.slug)
+
+
+async def test_a_banned_phone_stays_banned_without_being_known(hooks: httpx.AsyncClient,
+                                                               redis: Redis) -> None:
+    """A moderator bans the sender of an SMS: the next one is rejected, the reply unchanged."""
+    ev = await make_event(redis)
+    await send_twilio(hooks, ev.slug, twilio_form("premier message"))
+    (first,) = await inbox_items(redis, ev.slug)
+    res = await hooks.post(f"/api/events/{ev.slug}/items/{first.id}/author",
+                           json={"flag": "banned", "on": True}, headers=ev.auth)
+    assert res.status_code == 200 and PHONE not in res.text
+    again = await send_twilio(hooks, ev.slug, twilio_form("encore moi"))
+    assert message(again) == MODERATION_FR  # no hint for the banned sender
+    other = await send_twilio(hooks, ev.slug, twilio_form("quelqu'un d'autre",
+                                                          phone="+33611111111"))
+    assert message(other) == MODERATION_FR
+    _, second, third = await inbox_items(redis, ev.slug)
+    assert await redis.hget(keys.state(ev.slug), second.id) == "rejected"
+    assert await redis.hget(keys.state(ev.slug), third.id) == "pending"

@@ -13,9 +13,9 @@ import hashlib
 import hmac
 import ipaddress
 from collections.abc import Iterable, Mapping
+from urllib.parse import urlsplit, urlunsplit
 
 from starlette.requests import Request
-from yarl import URL
 
 
 def _trusted(peer: str | None, proxies: str) -> bool:
@@ -57,14 +57,14 @@ def twilio_signature(token: str, url: str, form: Iterable[tuple[str, str]]) -> s
 
 
 def _port_variants(url: str) -> list[str]:
-    """Twilio may sign with or without the default port: accept both, as its SDK does."""
-    parsed = URL(url)
-    with_port = str(parsed.with_port(parsed.port)) if parsed.port else url
-    if parsed.port is not None and parsed.is_default_port():
-        without = str(parsed.with_port(None))
-    else:
-        without = url
-    return list(dict.fromkeys([url, with_port, without]))
+    """The URL with and without its port, as Twilio's SDK checks both (Twilio signs
+    inconsistently): the default port is added when absent, any port is dropped."""
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    bare = host.split(":")[0] if parts.port else host
+    with_port = host if parts.port else f"{host}:{443 if parts.scheme == 'https' else 80}"
+    return list(dict.fromkeys([url, urlunsplit(parts._replace(netloc=bare)),
+                               urlunsplit(parts._replace(netloc=with_port))]))
 
 
 def twilio_valid(token: str, url: str, form: Iterable[tuple[str, str]], signature: str) -> bool:
