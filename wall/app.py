@@ -17,6 +17,8 @@ from starlette.responses import Response
 from wall.config import Settings
 from wall.http import error
 from wall.hub import Hub
+from wall.metrics import Metrics
+from wall.metrics import routes as metrics_routes
 from wall.ratelimit import RateLimiter
 from wall.reactions import ReactionCounter
 from wall.redis_client import connect
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
         app.state.secret = await shared_secret(redis, settings.secret)
         app.state.hub = Hub(redis)
         app.state.limiter = RateLimiter(redis)
+        app.state.metrics = Metrics(app.state.hub)
         app.state.reactions = ReactionCounter(redis)
         app.state.templates = pages.make_environment()
         app.state.reactions.start()
@@ -73,8 +76,8 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
             await redis.aclose()
 
     return Starlette(
-        routes=[*api.routes, *moderation.routes, *sockets.routes, *reports.routes, *hooks.routes,
-                *pages.routes],
+        routes=[*api.routes, *metrics_routes, *moderation.routes, *sockets.routes,
+                *reports.routes, *hooks.routes, *pages.routes],
         lifespan=lifespan,
         middleware=[Middleware(SecurityMiddleware, frame_ancestors=settings.frame_ancestors)],
         exception_handlers={HTTPException: _http_error, RedisError: _redis_down,

@@ -106,6 +106,7 @@ async def create_post(request: Request) -> Response:
     limited = await request.app.state.limiter.hit(
         event.slug, [("post_device", device), ("post_ip", client_ip(request))])
     if limited:
+        request.app.state.metrics.limited.labels("post").inc()
         return too_many(limited.retry_after)
     item = Item(id=new_item_id(), event=event.slug, source="web",
                 source_id=f"{device}:{source_id}", author=author, text=text,
@@ -113,7 +114,10 @@ async def create_post(request: Request) -> Response:
     try:
         accepted = await accept(request.app.state.redis, event, item)
     except InvalidItem as exc:
+        request.app.state.metrics.items.labels("web", "invalid").inc()
         return validation_error(exc.field, exc.message)
+    request.app.state.metrics.items.labels(
+        "web", "duplicate" if accepted.duplicate else "accepted").inc()
     response = JSONResponse({"id": accepted.id, "status": accepted.status}, status_code=202)
     if new_device:
         set_device_cookie(request, response, device)
@@ -154,9 +158,11 @@ async def create_reactions(request: Request) -> Response:
         event.slug, [("reaction_device", device), ("reaction_ip", client_ip(request))], taps)
     if limited:
         # Past the limit taps are dropped silently: a reaction is never worth an error.
+        request.app.state.metrics.limited.labels("reaction").inc()
         return JSONResponse({"accepted": 0}, status_code=202)
     for kind, n in counts.items():
         request.app.state.reactions.add(event.slug, kind, n)
+    request.app.state.metrics.taps.inc(taps)
     response = JSONResponse({"accepted": taps}, status_code=202)
     if new_device:
         set_device_cookie(request, response, device)
@@ -185,6 +191,7 @@ async def decide_item(request: Request) -> Response:
     redis = request.app.state.redis
     moderator = token.label or f"moderator-{token.id}"
     outcome = await decide(redis, slug, item_id, action, by=moderator, expected=expected)
+    request.app.state.metrics.decisions.labels(action, outcome.status).inc()
     if outcome.status == "missing":
         return error(404, "unknown_item", "no such item in this event")
     if outcome.status == "conflict":
