@@ -255,3 +255,16 @@ async def test_a_banned_phone_stays_banned_without_being_known(hooks: httpx.Asyn
     _, second, third = await inbox_items(redis, ev.slug)
     assert await redis.hget(keys.state(ev.slug), second.id) == "rejected"
     assert await redis.hget(keys.state(ev.slug), third.id) == "pending"
+
+
+async def test_a_flooding_phone_is_cut_off_quietly(hooks: httpx.AsyncClient,
+                                                   redis: Redis) -> None:
+    """Past the per-phone limit (6 a minute): not stored, no reply; other phones go on."""
+    ev = await make_event(redis)
+    replies = [message(await send_twilio(hooks, ev.slug, twilio_form(f"n{i}")))
+               for i in range(8)]
+    assert replies == [MODERATION_FR] * 6 + [None, None]
+    other = await send_twilio(hooks, ev.slug, twilio_form("voisin", phone="+33622222222"))
+    assert message(other) == MODERATION_FR
+    texts = [i.text for i in await inbox_items(redis, ev.slug)]
+    assert texts == [f"n{i}" for i in range(6)] + ["voisin"]

@@ -64,7 +64,8 @@ def vonage_sign(params: dict[str, str], secret: str = VONAGE_SECRET) -> dict[str
 def sms_server(redis_url: str) -> Iterator[ServerProcess]:
     """A real `clameur serve` with the providers' secrets in its environment."""
     proc = ServerProcess(redis_url=redis_url, env={"TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
-                                                   "VONAGE_SIGNATURE_SECRET": VONAGE_SECRET}
+                                                   "VONAGE_SIGNATURE_SECRET": VONAGE_SECRET,
+                                                   "CLAMEUR_RATE_LIMITS": "sms_phone=6/60"}
                          ).start()
     yield proc
     proc.stop()

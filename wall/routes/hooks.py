@@ -52,6 +52,14 @@ def _digits(phone: str) -> str:
     return "".join(ch for ch in phone if ch.isdigit())
 
 
+async def _flooding(request: Request, slug: str, sender: str) -> bool:
+    """Over the per-phone limit (`sms_phone`): stored nothing, answer nothing (replies cost)."""
+    limited = await request.app.state.limiter.hit(slug, [("sms_phone", sender)])
+    if limited:
+        log.warning("SMS for %s dropped: sender over the rate limit", slug)
+    return limited is not None
+
+
 def _sender(request: Request, phone: str) -> tuple[str, str]:
     """Keyed hash of the number (same for +33... and 33...) and its last two digits."""
     digits = _digits(phone)
@@ -76,6 +84,8 @@ async def twilio_hook(request: Request) -> Response:
         return error(404, "unknown_event", "no such event")
     data = dict(fields)
     sender, last = _sender(request, data.get("From", ""))
+    if await _flooding(request, event.slug, sender):
+        return twiml(None)
     media = [{"url": data[f"MediaUrl{n}"], "alt": ""} for n in range(int(data.get("NumMedia")
              or 0)) if data.get(f"MediaContentType{n}", "").startswith("image/")
              and data.get(f"MediaUrl{n}")]
@@ -123,6 +133,8 @@ async def vonage_hook(request: Request) -> Response:
     if event is None:
         return error(404, "unknown_event", "no such event")
     sender, last = _sender(request, params.get("msisdn", ""))
+    if await _flooding(request, event.slug, sender):
+        return Response(status_code=204)
     message_id, text = params.get("messageId", ""), params.get("text", "")
     if params.get("concat") == "true":
         whole = await _reassemble(redis, event.slug, sender.split(":", 1)[1], params)
