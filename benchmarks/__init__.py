@@ -1,0 +1,1 @@
+"""`make bench`: Clameur's figures against a real server and Redis, next to bare baselines."""

@@ -1,0 +1,137 @@
+"""Reactions: audience sockets tapping as fast as they can, walls watching the totals.
+
+The rate counts messages the server has *applied*: from `go` until the totals in Redis (or
+the baseline's counter) equal exactly what the generators sent. Walls record when each
+`reactions` frame arrives (at most 10 per second wanted) and their last totals; Redis's
+`total_commands_processed` is sampled every half second for the peak rate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from benchmarks.infra import LoadGen, RedisStats, baseline, clameur, split, start_redis
+from benchmarks.report import Row, ratio
+from benchmarks.setup import new_event
+from wall import keys
+from wall.redis_client import connect
+
+Totals = Callable[[], Awaitable[dict[str, int]]]
+
+
+def max_per_second(times: list[float]) -> int:
+    """The most frames any one-second window holds."""
+    best, start = 0, 0
+    for end, t in enumerate(times):
+        while t - times[start] >= 1.0:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def applied_rate(samples: list[tuple[float, int]], start: float, end: float) -> float:
+    """Taps per second the server applied between `start` and `end` (sampled totals)."""
+    inside = [(t, n) for t, n in samples if start <= t <= end]
+    if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
+        return 0.0
+    return (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
+
+
+async def tap_run(ports: list[int], path: str, clients: int, rate: float, duration: float,
+                  totals: Totals, walls: list[LoadGen] | None = None) -> dict[str, Any]:
+    """Offer `rate` messages/s for `duration` s; what the server applied, and whether the
+    totals came out exact once it caught up."""
+    gens = [LoadGen({"mode": "tap", "ports": ports, "path": path, "clients": n,
+                     "rate": rate / 2, "duration": duration}) for n in split(clients, 2)]
+    await asyncio.gather(*(g.start() for g in gens))
+    before = Counter(await totals())
+    samples: list[tuple[float, int]] = []
+
+    async def sample() -> None:
+        while True:
+            samples.append((time.monotonic(), sum((await totals()).values())))
+            await asyncio.sleep(0.2)
+
+    sampler = asyncio.create_task(sample())
+    start = time.monotonic()
+    sent_parts = await asyncio.gather(*(g.ask("go", timeout=duration + 60) for g in gens))
+    await asyncio.gather(*(g.close() for g in gens))
+    sent: Counter[str] = Counter()
+    for part in sent_parts:
+        sent.update(part)
+    messages = sent.pop("_messages")
+    expected = dict(before + sent)
+    deadline = time.monotonic() + 90
+    while (current := await totals()) != expected and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    caught_up = time.monotonic()
+    sampler.cancel()
+    taps_per_message = sum(sent.values()) / max(messages, 1)
+    applied = applied_rate(samples, start + 1.0, start + duration) / taps_per_message
+    out: dict[str, Any] = {"rate": applied, "offered": messages / duration, "start": start,
+                           "exact": current == expected,
+                           "lag": caught_up - (start + duration)}
+    if walls:
+        await asyncio.sleep(0.5)  # the last `reactions` frame follows the last flush
+        reports: list[Any] = await asyncio.gather(*(w.ask("report") for w in walls))
+        times = [t for r in reports for t in r["reaction_times"] if t]
+        out["frames_max"] = max(max_per_second(t) for t in times)
+        out["frames_mean"] = max((len(t) - 1) / (t[-1] - t[0]) for t in times if len(t) > 1)
+        out["walls_exact"] = all(t == expected for r in reports for t in r["totals"])
+    return out
+
+
+async def run(quick: bool) -> list[Row]:
+    clients, duration, walls_n = (60, 3.0, 10) if quick else (100, 5.0, 20)
+    offered = 40_000.0 if quick else 60_000.0
+    redis_server = start_redis()
+    server, bare = clameur(redis_server.url).start(), baseline().start()
+    redis = connect(redis_server.url)
+    stats = RedisStats(redis_server.url)
+    try:
+        event = await new_event(redis_server.url)
+
+        async def ours_totals() -> dict[str, int]:
+            stored = await redis.hgetall(keys.reactions(event.slug))
+            return {k: int(v) for k, v in stored.items()}
+
+        walls = [LoadGen({"mode": "listen", "ports": [server.port], "clients": walls_n,
+                          "path": f"/ws/wall/{event.slug}"})]
+        await walls[0].start()
+        sampler = asyncio.create_task(stats.sample_every(0.5))
+        ours = await tap_run([server.port], f"/ws/audience/{event.slug}", clients, offered,
+                             duration, ours_totals, walls)
+        sampler.cancel()
+        await walls[0].close()
+        async with httpx.AsyncClient(base_url=bare.url) as http:
+            async def bare_totals() -> dict[str, int]:
+                return dict((await http.get("/count")).json())
+
+            base = await tap_run([bare.port], "/rx", clients, offered, duration, bare_totals)
+    finally:
+        await redis.aclose()
+        stats.close()
+        server.stop()
+        bare.stop()
+        redis_server.stop()
+    exact = ours["exact"] and ours["walls_exact"]
+    peak = stats.peak_rate(ours["start"], ours["start"] + duration)
+    return [
+        Row(f"reaction messages/s applied, {clients} audience sockets "
+            f"(offered {ours['offered']:,.0f}/s)", "≥ 10,000",
+            f"{ours['rate']:,.0f}", f"{base['rate']:,.0f}", ratio(ours["rate"], base["rate"]),
+            ours["rate"] >= 10_000),
+        Row("reaction totals after the run (Redis and every wall)", "exact",
+            "exact" if exact else f"WRONG (redis {ours['exact']}, walls {ours['walls_exact']})",
+            ok=exact),
+        Row(f"`reactions` frames/s on a wall ({walls_n} walls): mean, max in any 1 s", "≤ 10",
+            f"{ours['frames_mean']:.1f}, {ours['frames_max']}", ok=ours["frames_mean"] <= 10),
+        Row("Redis commands/s, peak while tapping", "bounded (not per tap)",
+            f"{peak:,.0f}", ok=peak < 1_000),
+    ]
