@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from tests.conftest import make_event
 from tests.fakes.bluesky import FakeAppView, FakeJetstream, post_event
-from tests.support.sources import count_at_least
+from tests.support.sources import count_at_least, status
 from wall import keys
 from wall.models import Event
 from wall.sources.bluesky import JetstreamConnector, Profiles
@@ -151,3 +151,34 @@ async def test_reconnect_resumes_from_the_cursor_without_gap_or_duplicate(rig: R
     assert [i.text for i in items] == ["un #clameur", "2 #clameur", "3 #clameur", "4 #clameur"]
     resumed_from = int(js.connections[1]["cursor"][0])
     assert resumed_from <= first and "cursor" not in js.connections[0]
+
+
+async def test_a_refused_handshake_is_retried_with_backoff(rig: Rig, redis: Redis) -> None:
+    """Jetstream answers 503 twice: the supervisor reconnects, then posts flow."""
+    rig.jetstream.refuse = 2
+    supervisor = Supervisor(redis, lambda e: {"b": ("bluesky", rig.connector(redis).run)},
+                            Backoff(0.02, 0.05), only={rig.event.slug})
+    halt = asyncio.Event()
+    task = asyncio.create_task(supervisor.run(halt))
+    try:
+        await rig.jetstream.wait_connections(1)
+        await rig.jetstream.publish(post_event(ALICE, "3x1", "enfin #clameur",
+                                               rig.jetstream.next_time(), tags=["clameur"]))
+        (item,) = await count_at_least(redis, rig.event.slug, 1)
+        state = await status(redis, rig.event.slug, "bluesky")
+    finally:
+        halt.set()
+        await task
+    assert rig.jetstream.refused == 2 and state["restarts"] == 2
+    assert item.text == "enfin #clameur"
+
+
+async def test_an_appview_failure_falls_back_to_the_did(rig: Rig, redis: Redis) -> None:
+    """getProfile answers 500: the post is stored under the DID rather than lost."""
+    rig.appview.fail_next(500, '{"error": "InternalServerError"}')
+    task = await running(rig, redis)
+    await rig.jetstream.publish(post_event(ALICE, "3y1", "#clameur quand même",
+                                           rig.jetstream.next_time(), tags=["clameur"]))
+    (item,) = await count_at_least(redis, rig.event.slug, 1)
+    await stop(task)
+    assert (item.author, item.url) == (ALICE, f"https://bsky.app/profile/{ALICE}/post/3y1")

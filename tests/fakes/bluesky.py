@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from aiohttp import web
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
 
 from tests.fakes.base import FakeService
 
@@ -47,6 +49,8 @@ class FakeJetstream:
         self.port = 0
         self._clock = int(time.time() * 1_000_000)
         self._connected = asyncio.Condition()
+        self.refuse = 0  # answer the next n handshakes with 503
+        self.refused = 0
 
     @property
     def url(self) -> str:
@@ -57,7 +61,8 @@ class FakeJetstream:
         return self._clock
 
     async def start(self) -> FakeJetstream:
-        self.server = await serve(self._handler, "127.0.0.1", 0)
+        self.server = await serve(self._handler, "127.0.0.1", 0,
+                                  process_request=self._process_request)
         self.port = next(iter(self.server.sockets)).getsockname()[1]
         return self
 
@@ -71,6 +76,13 @@ class FakeJetstream:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    def _process_request(self, ws: ServerConnection, request: Request) -> Response | None:
+        if self.refuse > 0:
+            self.refuse -= 1
+            self.refused += 1
+            return ws.respond(HTTPStatus.SERVICE_UNAVAILABLE, "over capacity\n")
+        return None
 
     async def _handler(self, ws: ServerConnection) -> None:
         assert ws.request is not None
