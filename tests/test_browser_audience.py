@@ -11,7 +11,12 @@ from playwright.async_api import Browser, Page, Request, expect
 from redis.asyncio import Redis
 
 from tests.conftest import EventFixture, make_event
-from tests.support.browser import ARTIFACTS, browser_fixture, open_page  # noqa: F401
+from tests.support.browser import (  # noqa: F401
+    ARTIFACTS,
+    browser_fixture,
+    contrast_problems,
+    open_page,
+)
 from tests.support.clients import decide
 from tests.support.servers import ServerProcess
 from tests.support.timing import timeout
@@ -208,3 +213,50 @@ async def test_pages_run_under_a_strict_csp(browser: Browser, server: ServerProc
     assert any("Content Security Policy" in e for e in log.errors)
     html = await page.content()
     assert "style=" not in html and "<style" not in html
+
+
+@pytest.mark.parametrize("dark", ["0", "1"])
+async def test_text_contrast_meets_wcag_aa_in_both_themes(
+        browser: Browser, server: ServerProcess, http: httpx.AsyncClient, redis: Redis,
+        dark: str) -> None:
+    """Light and dark: every text of the phone page and the wall reaches 4.5:1."""
+    ev = await make_event(redis, theme={"dark": dark}, hashtags=["contraste"],
+                          sms_number="06 00 00 00 00")
+    res = await http.post(f"/api/events/{ev.slug}/posts", json={"text": "lisible ?"})
+    await decide(http, ev.slug, res.json()["id"], "approve", ev.token)
+    phone, _ = await open_phone(browser, server, ev.slug)
+    await expect(phone.locator("#feed > li")).to_have_count(1, timeout=MS)
+    assert await contrast_problems(phone, [
+        "h1", "h2", "label", ".hint", ".counter", "#send", ".lang a", ".hashtags",
+        "#feed strong", "#feed p"]) == []
+    wall, _ = await open_page(browser, f"{server.url}/wall/{ev.slug}")
+    await expect(wall.locator("#items > .card")).to_have_count(1, timeout=MS)
+    assert await contrast_problems(wall, [
+        ".event-title", ".hashtags", ".card .text", ".meta .author", ".meta time", ".badge",
+        ".join h2", ".short-url", ".sms", ".meter-label", ".totals li"]) == []
+
+
+async def test_keyboard_alone_can_react_and_post(
+        browser: Browser, server: ServerProcess, http: httpx.AsyncClient,
+        event: EventFixture) -> None:
+    """Tab order: language, reactions, message, name, send; Space taps, Enter sends."""
+    page, log = await open_phone(browser, server, event.slug)
+    order = []
+    for _ in range(10):
+        await page.keyboard.press("Tab")
+        order.append(await page.evaluate(
+            "() => document.activeElement.id || document.activeElement.dataset.kind "
+            "|| document.activeElement.textContent.trim()"))
+    assert order == ["FR", "EN", "clap", "heart", "laugh", "wow", "question", "text",
+                     "author", "send"]
+    await page.focus('.react-btn[data-kind="wow"]')
+    await page.keyboard.press("Space")
+    await expect(page.locator('.react-btn[data-kind="wow"] .tap-count')).to_have_text("+1")
+    await page.focus("#text")
+    await page.keyboard.type("au clavier")
+    await page.focus("#send")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#status")).to_have_text(
+        "Envoyé ! Il apparaîtra dès qu'un modérateur l'aura validé.", timeout=MS)
+    assert await queue_texts(http, event) == ["au clavier"]
+    assert log.problems() == []

@@ -76,8 +76,10 @@ async def test_wall_screenshot_with_a_pinned_item_and_a_burst(
     ev = await make_event(redis, hashtags=["conseil", "mobilites"], sms_number="06 12 34 56 78",
                           sms_keyword="CLAMEUR", theme=theme)
     await seed(redis, http, ev, server)
-    page, log = await open_page(browser, f"{server.url}/wall/{ev.slug}", width=width,
-                                height=height)
+    page, log = await open_page(browser, "about:blank", width=width, height=height)
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    await page.goto(f"{server.url}/wall/{ev.slug}")
     await expect(page.locator("#items > .card")).to_have_count(5, timeout=MS)
     await expect(page.locator("#pinned")).to_be_visible()
     await expect(page.locator(".card .media")).to_have_attribute("alt", "logo de la soirée")
@@ -89,6 +91,7 @@ async def test_wall_screenshot_with_a_pinned_item_and_a_burst(
         timeout=MS)
     path = await screenshot(page, f"wall-{width}x{height}-{'dark' if dark else 'light'}")
     assert path.stat().st_size > 20_000
+    assert urls and all(u.startswith(server.url) for u in urls), urls  # no CDN, no web font
     assert log.problems() == []
 
 

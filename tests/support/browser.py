@@ -86,3 +86,36 @@ async def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     await page.screenshot(path=str(path))
     return path
+
+
+_CONTRAST = """([selectors, minimum]) => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.9)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const out = [];
+  for (const sel of selectors) {
+    for (const el of document.querySelectorAll(sel)) {
+      if (!el.getClientRects().length) continue;
+      const fg = lum(rgb(getComputedStyle(el).color)), bg = lum(background(el));
+      const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+      if (ratio < minimum) out.push(`${sel}: ${ratio.toFixed(2)}`);
+    }
+  }
+  return out;
+}"""
+
+
+async def contrast_problems(page: Page, selectors: list[str], minimum: float = 4.5
+                            ) -> list[str]:
+    """Visible elements whose text/background contrast (WCAG) is below `minimum`."""
+    problems: list[str] = await page.evaluate(_CONTRAST, [selectors, minimum])
+    return problems
