@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
 
 from tests.conftest import make_event
+from tests.support.cli import clameur
 from tests.support.sources import eventually, status
 from wall import keys
 from wall.models import Event
+from wall.sources.registry import connectors
 from wall.sources.settings import SourceSettings
 from wall.sources.supervisor import Backoff, Supervisor
-from wall.store.events import update_event
+from wall.store.events import get_event, update_event
 
 
 async def _backoff_status(redis: Redis, slug: str, name: str) -> dict[str, object]:
@@ -107,3 +110,37 @@ def test_source_settings_come_from_the_environment_then_the_config_file(
     assert SourceSettings.load(str(config)).x_api_url == "http://127.0.0.1:9"
     monkeypatch.delenv("CLAMEUR_X_API_URL")
     assert SourceSettings.load(str(tmp_path / "none.toml")).x_api_url == "https://api.twitter.com"
+
+
+async def test_event_options_choose_the_hashtag_sources(redis_url: str, redis: Redis) -> None:
+    """`clameur event create --sources` is stored; an unknown source is refused."""
+    slug = f"src-{secrets.token_hex(3)}"
+    env = {"REDIS_URL": redis_url}
+    made = clameur("event", "create", slug, "--title", "T", "--hashtags", "a,#b",
+                   "--sources", "mastodon,bluesky", "--mastodon-instances", "piaille.fr",
+                   env=env)
+    assert made.returncode == 0, made.stderr
+    event = await get_event(redis, slug)
+    assert event is not None and event.sources == ["mastodon", "bluesky"]
+    assert event.hashtags == ["a", "b"] and event.mastodon_instances == ["piaille.fr"]
+    bad = clameur("event", "update", slug, "--sources", "x,myspace", env=env)
+    assert bad.returncode == 2 and "unknown source 'myspace'" in bad.stderr
+    assert (await get_event(redis, slug)).sources == ["mastodon", "bluesky"]  # type: ignore[union-attr]
+
+
+async def test_the_plan_follows_sources_hashtags_instances_and_tokens(redis: Redis) -> None:
+    """X needs a token, Mastodon instances, all need hashtags; keys change with settings."""
+    with_token = SourceSettings(x_bearer_token="t")
+    event = Event(slug="p", title="P", hashtags=["Clameur"], mastodon_instances=[
+        "piaille.fr", "http://127.0.0.1:9"])
+    async with connectors(redis, with_token) as registry:
+        plan = registry.plan(event)
+        assert sorted(name for name, _ in plan.values()) == [
+            "bluesky", "mastodon:127.0.0.1", "mastodon:piaille.fr", "x"]
+        renamed = registry.plan(Event(slug="p", title="P", hashtags=["autre"]))
+        assert not set(renamed) & set(plan)
+        assert registry.plan(Event(slug="p", title="P")) == {}
+        only = registry.plan(Event(slug="p", title="P", hashtags=["a"], sources=["x"]))
+        assert [name for name, _ in only.values()] == ["x"]
+    async with connectors(redis, SourceSettings()) as registry:
+        assert "x" not in [name for name, _ in registry.plan(event).values()]
