@@ -144,3 +144,10 @@ async def test_the_plan_follows_sources_hashtags_instances_and_tokens(redis: Red
         assert [name for name, _ in only.values()] == ["x"]
     async with connectors(redis, SourceSettings()) as registry:
         assert "x" not in [name for name, _ in registry.plan(event).values()]
+
+
+def test_every_source_setting_is_documented() -> None:
+    """docs/sources.md lists every variable `clameur ingest --help` prints."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "sources.md").read_text()
+    missing = [env for env, _, _ in SourceSettings.documented() if f"`{env}`" not in text]
+    assert missing == []
