@@ -62,8 +62,8 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
         app.state.settings = settings
         app.state.redis = redis
         app.state.secret = await shared_secret(redis, settings.secret)
-        app.state.hub = Hub(redis)
-        app.state.limiter = RateLimiter(redis)
+        app.state.hub = Hub(redis, queue_bound=int(settings.ws_queue))
+        app.state.limiter = RateLimiter(redis, settings.rate_limits)
         app.state.metrics = Metrics(app.state.hub)
         app.state.reactions = ReactionCounter(redis)
         app.state.templates = pages.make_environment()
@@ -79,7 +79,8 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
         routes=[*api.routes, *metrics_routes, *moderation.routes, *sockets.routes,
                 *reports.routes, *hooks.routes, *pages.routes],
         lifespan=lifespan,
-        middleware=[Middleware(SecurityMiddleware, frame_ancestors=settings.frame_ancestors)],
+        middleware=[Middleware(SecurityMiddleware, frame_ancestors=settings.frame_ancestors,
+                               allowed_origins=settings.allowed_origins)],
         exception_handlers={HTTPException: _http_error, RedisError: _redis_down,
                             ConnectionError: _redis_down},
     )

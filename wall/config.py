@@ -36,6 +36,15 @@ class Settings:
     inbox_retention_days: str = _setting("CLAMEUR_INBOX_RETENTION_DAYS", "30", "How long "
                                          "`clameur erase SLUG --expired` keeps raw inbox "
                                          "entries and the text of rejected items.")
+    rate_limits: str = _setting("CLAMEUR_RATE_LIMITS", "", "Rate limits over the defaults, "
+                                "`name=count/seconds,...` (names in docs/security.md), or "
+                                "`off` (benchmarks only).")
+    allowed_origins: str = _setting("CLAMEUR_ALLOWED_ORIGINS", "", "Comma-separated foreign "
+                                    "origins allowed to open WebSockets and post (an overlay).")
+    ws_queue: str = _setting("CLAMEUR_WS_QUEUE", "1000", "Frames a WebSocket may have waiting "
+                             "before it is dropped as too slow.")
+    token_recheck_seconds: str = _setting("CLAMEUR_TOKEN_RECHECK_SECONDS", "2", "How often an "
+                                          "open moderator socket re-checks its token.")
     lang: str = _setting("CLAMEUR_LANG", "", "Default language (fr or en) of the command line "
                          "and the moderator UI; unset: from the locale.")
 

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Any
@@ -24,8 +23,8 @@ from wall.models import Item
 from wall.store.feed import dumps, feed_message, parse_id
 
 log = logging.getLogger(__name__)
-# Frames a connection may have waiting before it is dropped as too slow.
-QUEUE_BOUND = int(os.environ.get("CLAMEUR_WS_QUEUE", "1000"))
+# Frames a connection may have waiting before it is dropped as too slow (CLAMEUR_WS_QUEUE).
+QUEUE_BOUND = 1_000
 REACTIONS_INTERVAL = 0.1
 READ_BLOCK_MS = 1_000
 
@@ -62,8 +61,10 @@ class Subscription:
 class EventChannel:
     """The reader of one event's streams and the connections listening to it."""
 
-    def __init__(self, redis: Redis, slug: str) -> None:
+    def __init__(self, redis: Redis, slug: str, read_count: int = 500) -> None:
         self.redis = redis
+        # Entries per read: a burst never exceeds half a connection's queue at once.
+        self.read_count = read_count
         self.slug = slug
         self.walls: set[Subscription] = set()
         self.mods: set[Subscription] = set()
@@ -121,7 +122,7 @@ class EventChannel:
         names = {keys.feed(s): "feed", keys.reactions_stream(s): "rx",
                  keys.inbox(s): "inbox", keys.audit(s): "audit"}
         streams = {key: self.last[name] for key, name in names.items()}
-        reply = await self.redis.xread(streams, block=READ_BLOCK_MS, count=500)
+        reply = await self.redis.xread(streams, block=READ_BLOCK_MS, count=self.read_count)
         for key, entries in reply or []:
             name = names[key]
             if entries:
@@ -178,8 +179,9 @@ class EventChannel:
 class Hub:
     """The process's channels, created with their first listener and stopped with the last."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, queue_bound: int = QUEUE_BOUND) -> None:
         self.redis = redis
+        self.queue_bound = queue_bound
         self.channels: dict[str, EventChannel] = {}
 
     def connections(self) -> int:
@@ -195,9 +197,10 @@ class Hub:
         """Listen to `slug`: role "wall" gets the feed, "moderator" the queue and decisions."""
         channel = self.channels.get(slug)
         if channel is None:
-            channel = self.channels[slug] = EventChannel(self.redis, slug)
+            channel = self.channels[slug] = EventChannel(
+                self.redis, slug, read_count=max(1, min(500, self.queue_bound // 2)))
             channel.start()
-        sub = Subscription()
+        sub = Subscription(self.queue_bound)
         group = channel.mods if role == "moderator" else channel.walls
         group.add(sub)
         try:

@@ -7,7 +7,6 @@ e.g. `post_device=5/60,reaction_ip=400/1` or `off` (benchmarks only).
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 
@@ -63,10 +62,9 @@ class Limited:
 
 
 class RateLimiter:
-    def __init__(self, redis: Redis, spec: str | None = None) -> None:
+    def __init__(self, redis: Redis, spec: str = "") -> None:
         self.redis = redis
-        raw = os.environ.get("CLAMEUR_RATE_LIMITS", "") if spec is None else spec
-        self.limits = parse_limits(raw)
+        self.limits = parse_limits(spec or "")
         self._script = redis.register_script(_CHECK)
 
     async def hit(self, slug: str, checks: list[tuple[str, str]], cost: int = 1) -> Limited | None:

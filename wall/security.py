@@ -4,7 +4,6 @@ Origin checks on WebSockets, cross-site posts refused."""
 from __future__ import annotations
 
 import json
-import os
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
@@ -33,12 +32,10 @@ def _is_audience_write(scope: Scope) -> bool:
 
 class SecurityMiddleware:
     def __init__(self, app: ASGIApp, frame_ancestors: str = "'self'",
-                 allowed_origins: str | None = None) -> None:
+                 allowed_origins: str = "") -> None:
         self.app = app
         self.csp = CSP.format(frame_ancestors=frame_ancestors or "'self'").encode()
-        raw = os.environ.get("CLAMEUR_ALLOWED_ORIGINS", "") if allowed_origins is None \
-            else allowed_origins
-        self.allowed = {o.strip().rstrip("/") for o in raw.split(",") if o.strip()}
+        self.allowed = {o.strip().rstrip("/") for o in allowed_origins.split(",") if o.strip()}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -30,7 +29,6 @@ MAX_FRAME = 4096
 CLOSE_UNAUTHORISED, CLOSE_FORBIDDEN, CLOSE_UNKNOWN, CLOSE_TOO_SLOW = 4401, 4403, 4404, 4408
 CLOSE_UNAVAILABLE = 1013
 CLOSE_RATE_LIMITED = 4429
-TOKEN_RECHECK_SECONDS = float(os.environ.get("CLAMEUR_TOKEN_RECHECK_SECONDS", "2"))
 
 
 async def _event(ws: WebSocket) -> Event | None:
@@ -179,7 +177,8 @@ async def _drain_while_authorised(ws: WebSocket, token: str) -> None:
     drain = asyncio.create_task(_drain(ws))
     try:
         while not drain.done():
-            await asyncio.wait({drain}, timeout=TOKEN_RECHECK_SECONDS)
+            recheck = float(ws.app.state.settings.token_recheck_seconds)
+            await asyncio.wait({drain}, timeout=recheck)
             if not drain.done() and await verify_token(ws.app.state.redis, token) is None:
                 await ws.close(CLOSE_UNAUTHORISED)
                 return
