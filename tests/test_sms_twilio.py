@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,6 +12,7 @@ from redis.asyncio import Redis
 from twilio.request_validator import RequestValidator
 
 from tests.conftest import make_event
+from tests.support.clients import FeedClient
 from tests.support.servers import ServerProcess
 from tests.support.sms import (
     PHONE,
@@ -268,3 +270,16 @@ async def test_a_flooding_phone_is_cut_off_quietly(hooks: httpx.AsyncClient,
     assert message(other) == MODERATION_FR
     texts = [i.text for i in await inbox_items(redis, ev.slug)]
     assert texts == [f"n{i}" for i in range(6)] + ["voisin"]
+
+
+async def test_an_approved_sms_reaches_the_wall_without_any_trace_of_the_number(
+        hooks: httpx.AsyncClient, sms_server: ServerProcess, redis: Redis) -> None:  # noqa: F811
+    """Post-moderation: the wall's item frame says "SMS ···78" and holds no number or key."""
+    ev = await make_event(redis, mode="post")
+    wall = await FeedClient.connect(f"{sms_server.ws_url}/ws/wall/{ev.slug}")
+    await wall.next("snapshot")
+    await send_twilio(hooks, ev.slug, twilio_form("Vu sur le mur"))
+    frame = await wall.next("item")
+    await wall.close()
+    assert (frame["item"]["author"], frame["item"]["text"]) == ("SMS ···78", "Vu sur le mur")
+    assert "author_key" not in frame["item"] and "12345678" not in json.dumps(frame)

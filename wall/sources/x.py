@@ -32,7 +32,7 @@ DEFAULT_HOST = "api.twitter.com"
 EXPANSIONS = ["author_id", "attachments.media_keys"]
 USER_FIELDS = ["name", "username", "profile_image_url"]
 MEDIA_FIELDS = ["type", "url", "preview_image_url", "alt_text"]
-TWEET_FIELDS = ["author_id", "created_at", "attachments", "possibly_sensitive"]
+TWEET_FIELDS = ["author_id", "created_at", "attachments", "possibly_sensitive", "note_tweet"]
 
 
 class MalformedPayload(ValueError):
