@@ -178,3 +178,18 @@ async def test_a_running_connector_follows_the_event_mode_and_status(rig: XRig,
     rig.fake.post("#clameur too late")
     await connector.poll()
     assert len(await inbox_items(redis, rig.slug)) == 1
+
+
+async def test_every_search_goes_over_one_long_lived_connection(rig: XRig,
+                                                               redis: Redis) -> None:
+    """Two events, several polls: one aiohttp session, one kept-alive TCP connection."""
+    other = await make_event(redis, hashtags=["autre"])
+    second = await get_event(redis, other.slug)
+    assert second is not None
+    first = await rig.connector(redis)
+    again = XConnector(redis, second, make_client(rig.settings, rig.session), rig.settings)
+    for _ in range(3):
+        await first.poll()
+        await again.poll()
+    peers = {r.peer for r in rig.fake.requests}
+    assert len(rig.fake.requests) == 6 and len(peers) == 1 and None not in peers

@@ -23,6 +23,7 @@ class Seen:
     headers: dict[str, str]
     status: int
     at: float
+    peer: tuple[str, int] | None = None  # the client's address: one per TCP connection
 
 
 @dataclass
@@ -66,8 +67,10 @@ class FakeService:
                                                         content_type=s.content_type)
         else:
             response = await handler(request)
+        peer = request.transport.get_extra_info("peername") if request.transport else None
         self.requests.append(Seen(request.path, dict(request.query), dict(request.headers),
-                                  response.status, asyncio.get_running_loop().time()))
+                                  response.status, asyncio.get_running_loop().time(),
+                                  tuple(peer[:2]) if peer else None))
         async with self._arrived:
             self._arrived.notify_all()
         return response
