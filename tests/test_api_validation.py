@@ -166,3 +166,24 @@ async def test_revoked_token_closes_an_open_moderator_socket(server: ServerProce
         while True:
             await mod.next(limit=10)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+
+
+@pytest.mark.parametrize("method, path, body", [
+    ("PUT", "/api/events/{slug}/mode", {"mode": "post"}),
+    ("POST", "/api/events/{slug}/status", {"status": "closed"}),
+    ("GET", "/api/events/{slug}/export.json", None),
+    ("GET", "/api/events/{slug}/export.csv", None),
+    ("GET", "/e/{slug}/report", None),
+])
+async def test_admin_actions_are_refused_to_moderators(http: httpx.AsyncClient,
+                                                       event: EventFixture, redis: Redis,
+                                                       method: str, path: str,
+                                                       body: dict[str, str] | None) -> None:
+    """Mode switch, open/close, export and report need an admin token: a moderator gets 403."""
+    url = path.format(slug=event.slug)
+    res = await http.request(method, url, json=body, headers=event.auth)
+    assert res.status_code == 403
+    meta = await redis.hgetall(keys.meta(event.slug))
+    assert meta["mode"] == "pre" and meta["status"] == "open"
+    allowed = await http.request(method, url, json=body, headers=event.admin_auth)
+    assert allowed.status_code == 200, allowed.text
