@@ -69,6 +69,8 @@
   function saveOutbox(list) { localStorage.setItem(OUTBOX, JSON.stringify(list)); }
   function remember(id) {
     mine.add(id);
+    const shown = feed.querySelector(`[data-id="${CSS.escape(id)}"]`); // its frame came first
+    if (shown) shown.classList.add("mine");
     localStorage.setItem(`clameur.mine.${slug}`, JSON.stringify([...mine].slice(-50)));
   }
 

@@ -105,6 +105,19 @@ async def test_a_post_says_awaiting_moderation_then_shown_on_the_wall(
     assert log.problems() == []
 
 
+async def test_in_post_moderation_a_post_is_shown_at_once(
+        browser: Browser, server: ServerProcess, redis: Redis) -> None:
+    """mode=post: the page says the message is already on the wall, and shows it."""
+    ev = await make_event(redis, mode="post")
+    page, log = await open_phone(browser, server, ev.slug)
+    await page.fill("#text", "tout de suite")
+    await page.click("#send")
+    await expect(page.locator("#status")).to_have_text(re.compile(
+        "^(Envoyé et affiché sur le mur.|Votre message est sur le mur !)$"), timeout=MS)
+    await expect(page.locator("#feed > li.mine p")).to_have_text("tout de suite", timeout=MS)
+    assert log.problems() == []
+
+
 async def test_a_too_long_message_is_explained_and_not_sent(
         browser: Browser, server: ServerProcess, http: httpx.AsyncClient,
         event: EventFixture) -> None:

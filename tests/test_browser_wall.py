@@ -221,4 +221,8 @@ async def test_closing_the_event_shows_the_thank_you_screen_with_totals(
     await expect(closed.locator("h2")).to_have_text("Merci !")
     await expect(page.locator("#closed-approved")).to_have_text("1")
     await expect(closed.locator('li[data-kind="heart"] .count')).to_have_text("42")
-    assert log.problems() == []
+    later, later_log = await open_wall(browser, server, event.slug)  # opened after closing
+    await expect(later.locator("#closed")).to_be_visible()
+    await expect(later.locator('#closed li[data-kind="heart"] .count')).to_have_text("42")
+    await expect(later.locator("#closed-approved")).to_have_text("1")
+    assert log.problems() == [] and later_log.problems() == []
