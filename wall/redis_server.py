@@ -34,7 +34,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child: get SIGTERM when the parent dies, so no redis-server is orphaned."""
     if sys.platform.startswith("linux"):
         pr_set_pdeathsig = 1
@@ -64,7 +64,7 @@ class EmbeddedRedis:
             *self.extra_args,
         ]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                        preexec_fn=_die_with_parent)
+                                        preexec_fn=die_with_parent)
         self._wait_ready(timeout)
         return self
 

@@ -19,6 +19,7 @@ from wall.commands._run import with_redis
 from wall.config import Settings
 from wall.embedded import redis_for
 from wall.models import Event
+from wall.redis_server import die_with_parent
 from wall.store.events import create_event, get_event
 from wall.store.tokens import create_token, verify_token
 
@@ -75,8 +76,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 async def _ensure_demo(redis: Redis, token_path: Path) -> tuple[str, bool]:
     """The demo event and the laptop's moderator token, created on first start."""
     if await get_event(redis, DEMO_SLUG) is None:
+        # The demo follows no hashtag source: only the audience page and SMS feed it.
         await create_event(redis, Event(slug=DEMO_SLUG, title="Clameur — démo",
-                                        hashtags=["clameur"]))
+                                        hashtags=["clameur"], sources=[]))
     if token_path.is_file():
         token = token_path.read_text().strip()
         if await verify_token(redis, token) is not None:
@@ -101,12 +103,42 @@ def _wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float = 20)
     raise TimeoutError(f"the web server did not answer at {base} in {timeout}s")
 
 
+def _start_children(host: str, port: int, url: str, log_dir: Path | None,
+                    ) -> list[subprocess.Popen[bytes]]:
+    """The web server and the source connectors; their logs go to `log_dir` when the
+    terminal belongs to the moderator UI."""
+    env = {**os.environ, "REDIS_URL": url}
+    commands = {"server": ["serve", "--host", host, "--port", str(port)], "ingest": ["ingest"]}
+    children = []
+    for name, command in commands.items():
+        out = (log_dir / f"{name}.log").open("ab") if log_dir else None
+        children.append(subprocess.Popen([sys.executable, "-m", "wall", *command], env=env,
+                                         stdout=out, stderr=subprocess.STDOUT if out else None,
+                                         preexec_fn=die_with_parent))
+        if out:
+            out.close()
+    return children
+
+
+def _stop_children(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in children:
+        child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     host = args.host or settings.host
     port = args.port if args.port is not None else int(settings.port)
+    with_tui = not args.no_tui and sys.stdin.isatty()
+    _exit_on_sigterm()
     with redis_for(settings) as url:
         local = Settings(**{**settings.__dict__, "redis_url": url})
-        token_path = Path(settings.data_dir) / TOKEN_FILE
+        data_dir = Path(settings.data_dir)
+        token_path = data_dir / TOKEN_FILE
 
         async def demo(redis: Redis) -> tuple[str, bool]:
             return await _ensure_demo(redis, token_path)
@@ -114,27 +146,20 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
         token, fresh = with_redis(local, demo)
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         base = settings.public_url.rstrip("/") or f"http://{shown}:{port}"
-        env = {**os.environ, "REDIS_URL": url}
-        proc = subprocess.Popen([sys.executable, "-m", "wall", "serve", "--host", host,
-                                 "--port", str(port)], env=env)
+        children = _start_children(host, port, url, data_dir if with_tui else None)
         try:
-            _wait_healthy(f"http://127.0.0.1:{port}", proc)
+            _wait_healthy(f"http://127.0.0.1:{port}", children[0])
             print(f"\nClameur is up.\n  wall:      {base}/wall/{DEMO_SLUG}\n"
                   f"  audience:  {base}/e/{DEMO_SLUG}\n"
                   f"  moderator token{' (new)' if fresh else ''}: {token}\n"
                   f"  (kept in {token_path})\n", flush=True)
-            if args.no_tui or not sys.stdin.isatty():
-                return proc.wait()
-            return _run_tui(base if not settings.public_url else f"http://127.0.0.1:{port}",
-                            token, args.lang)
+            if not with_tui:
+                return children[0].wait()
+            return _run_tui(f"http://127.0.0.1:{port}", token, args.lang)
         except KeyboardInterrupt:
             return 0
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            _stop_children(children)
 
 
 def _run_tui(server: str, token: str, lang: str | None) -> int:
