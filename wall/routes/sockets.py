@@ -65,20 +65,25 @@ async def _send_loop(ws: WebSocket, sub: Subscription) -> None:
 
 
 async def _serve(ws: WebSocket, sub: Subscription, receive: Any) -> None:
-    """Run sending and receiving until the client leaves or falls too far behind."""
-    tasks = {asyncio.create_task(_send_loop(ws, sub)), asyncio.create_task(receive()),
-             asyncio.create_task(sub.overflowed.wait())}
+    """Run sending and receiving until the client leaves or falls too far behind.
+
+    Two tasks per socket; an overflow ends the sender (or cancels it, if it is stuck in a
+    send), which ends the socket with 4408.
+    """
+    sender = asyncio.create_task(_send_loop(ws, sub))
+    sub.on_overflow = sender.cancel
+    tasks = {sender, asyncio.create_task(receive())}
     done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()
     for task in pending:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-    if sub.overflowed.is_set():
+    if sub.overflowed:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(ws.close(CLOSE_TOO_SLOW), timeout=1)
     for task in done:
-        exc = task.exception()
+        exc = None if task.cancelled() else task.exception()
         if exc and not isinstance(exc, WebSocketDisconnect | RuntimeError):
             raise exc
 
