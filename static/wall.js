@@ -241,7 +241,8 @@
         list.prepend(card(item));
       } else if (list.children.length > 1) {
         const last = list.lastElementChild;
-        recent = [recent.find((i) => i.id === last.dataset.id), ...recent.filter((i) => i.id !== last.dataset.id)];
+        const item = recent.find((i) => i.id === last.dataset.id);
+        if (item) recent = [item, ...recent.filter((i) => i.id !== item.id)];
         list.prepend(last);
       }
       trim();

@@ -23,7 +23,7 @@ from tests.support.timing import timeout
 from wall.store.events import update_event
 
 pytestmark = pytest.mark.browser
-MS = int(timeout() * 1000)
+MS = int(timeout(10) * 1000)
 BUDGET = 100 * 1024  # bytes fetched by the first load: see docs/pages.md
 
 

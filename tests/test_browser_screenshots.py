@@ -21,7 +21,7 @@ from wall.store.events import get_event
 from wall.store.reactions import add_reactions
 
 pytestmark = pytest.mark.browser
-MS = int(timeout() * 1000)
+MS = int(timeout(10) * 1000)
 TEXTS = [
     ("Camille", "Merci pour cette présentation très claire ! Les slides seront-elles partagées ?"),
     ("", "Quelle place pour les associations de quartier dans le budget participatif 2027 ?"),

@@ -18,7 +18,7 @@ from wall.store.events import update_event
 from wall.store.reactions import add_reactions
 
 pytestmark = pytest.mark.browser
-MS = int(timeout() * 1000)
+MS = int(timeout(10) * 1000)
 
 
 async def cards(page: Page) -> list[str]:

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, Route, async_playwright
+from playwright.async_api import Browser, Page, Route, async_playwright, expect
+
+from tests.support.timing import timeout
 
 CHROMIUM = os.environ.get("CLAMEUR_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -26,6 +28,8 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: "
               "data:; connect-src 'self'; object-src 'none'; base-uri 'none'")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+WAIT_MS = int(timeout(10) * 1000)  # a shared 2-core machine can be slow; never a speed test
+expect.set_options(timeout=WAIT_MS)
 
 
 @pytest.fixture(name="browser")
@@ -69,6 +73,7 @@ async def open_page(browser: Browser, url: str, *, width: int = 1280, height: in
     context = await browser.new_context(viewport={"width": width, "height": height},
                                         locale=locale, extra_http_headers={
                                             "Accept-Language": f"{locale},{locale[:2]};q=0.9"})
+    context.set_default_timeout(WAIT_MS)
     page = await context.new_page()
     log = PageLog()
     page.on("pageerror", lambda exc: log.errors.append(f"pageerror: {exc}"))
