@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from wall.config import Settings
+from wall.eventcache import EventCache
 from wall.http import error
 from wall.hub import Hub
 from wall.metrics import Metrics
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
         app.state.redis = redis
         app.state.secret = await shared_secret(redis, settings.secret)
         app.state.hub = Hub(redis, queue_bound=int(settings.ws_queue))
+        app.state.events = EventCache(redis)
         app.state.limiter = RateLimiter(redis, settings.rate_limits)
         app.state.metrics = Metrics(app.state.hub)
         app.state.reactions = ReactionCounter(redis)

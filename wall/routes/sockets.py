@@ -18,7 +18,6 @@ from wall.hub import Subscription
 from wall.models import Event
 from wall.ratelimit import TokenBucket
 from wall.routes.api import reaction_counts
-from wall.store.events import get_event
 from wall.store.feed import dumps, needs_snapshot, parse_id, read_after, snapshot, valid_position
 from wall.store.feed import feed_message as to_message
 from wall.store.inbox import pending_items
@@ -32,7 +31,8 @@ CLOSE_RATE_LIMITED = 4429
 
 
 async def _event(ws: WebSocket) -> Event | None:
-    event = await get_event(ws.app.state.redis, ws.path_params["slug"])
+    # Shared by the process's sockets (wall/eventcache.py): not one copy per socket.
+    event = await ws.app.state.events.get(ws.path_params["slug"])
     if event is None:
         await _refuse(ws, CLOSE_UNKNOWN)
     return event
@@ -123,7 +123,7 @@ async def audience_socket(ws: WebSocket) -> None:
     """The feed, plus reactions sent by the page: `{"type": "reactions", "counts": {...}}`."""
 
     async def receive() -> None:
-        event = await get_event(ws.app.state.redis, ws.path_params["slug"])
+        event = await ws.app.state.events.get(ws.path_params["slug"])
         taps = TokenBucket.for_taps(ws.app.state.limiter.limits)
         while True:
             message = await ws.receive()

@@ -1,0 +1,42 @@
+"""Event settings shared by a process's sockets, read from Redis at most once a second.
+
+Ten thousand audience sockets opening within a minute would otherwise each read and parse
+the event's meta hash, and keep their own copy for as long as they stay open; here they
+share one `Event` per event and second. Status changes do not wait for it: sockets follow
+them live through the hub (`EventChannel.status`, from the feed's status entries).
+"""
+
+from __future__ import annotations
+
+import time
+
+from redis.asyncio import Redis
+
+from wall.models import Event
+from wall.store.events import get_event
+
+MAX_AGE = 1.0
+MAX_ENTRIES = 1_000
+
+
+class EventCache:
+    """`get(slug)`: the event as read at most `max_age` seconds ago (unknown: not kept)."""
+
+    def __init__(self, redis: Redis, max_age: float = MAX_AGE) -> None:
+        self.redis = redis
+        self.max_age = max_age
+        self._entries: dict[str, tuple[float, Event]] = {}
+
+    async def get(self, slug: str) -> Event | None:
+        now = time.monotonic()
+        hit = self._entries.get(slug)
+        if hit is not None and now - hit[0] < self.max_age:
+            return hit[1]
+        event = await get_event(self.redis, slug)
+        if event is None:
+            self._entries.pop(slug, None)
+            return None
+        if len(self._entries) >= MAX_ENTRIES:
+            self._entries.clear()
+        self._entries[slug] = (now, event)
+        return event
