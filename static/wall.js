@@ -224,8 +224,12 @@
     closed.hidden = status !== "closed";
     if (status !== "closed") return;
     reactions.setTotals(document.getElementById("closed-totals"), totals);
-    document.getElementById("closed-approved").textContent =
-      Number(approved || 0).toLocaleString(lang);
+    const count = Number(approved || 0);
+    const figure = document.getElementById("closed-figure");
+    figure.dataset.count = String(count);
+    figure.textContent = t(new Intl.PluralRules(lang).select(count) === "one"
+      ? "{count} message on the wall" : "{count} messages on the wall",
+    { count: count.toLocaleString(lang) });
   }
 
   // When the room is quiet, bring back an earlier item (the one shown least recently).

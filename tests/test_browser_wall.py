@@ -10,7 +10,7 @@ from playwright.async_api import Browser, Page, expect
 from redis.asyncio import Redis
 
 from tests.conftest import EventFixture
-from tests.support.browser import browser_fixture, open_page  # noqa: F401
+from tests.support.browser import browser_fixture, open_page, screenshot  # noqa: F401
 from tests.support.clients import approved, decide, post
 from tests.support.servers import ServerProcess
 from tests.support.timing import timeout
@@ -71,6 +71,7 @@ async def test_pin_and_highlight_show(browser: Browser, server: ServerProcess,
     await expect(card).to_have_class(lambda_class("highlight"), timeout=MS)
     assert (await cards(page))[0] == second
     assert third in await cards(page)
+    await screenshot(page, "wall-1280x720-pinned-highlighted", settle=True)
 
     assert (await decide(http, event.slug, first, "unpin", event.token)).status_code == 200
     await expect(pinned).to_be_hidden(timeout=MS)
@@ -179,7 +180,8 @@ async def test_five_thousand_taps_never_animate_more_than_the_cap(
 async def test_wall_keeps_only_what_it_shows_in_the_dom(
         browser: Browser, server: ServerProcess, http: httpx.AsyncClient,
         event: EventFixture) -> None:
-    """Fifteen approved items: six cards in the DOM, newest first, oldest dropped."""
+    """Fifteen approved items: six cards in the DOM, newest first, oldest dropped; thirty
+    more leave the document exactly as large."""
     page, log = await open_wall(browser, server, event.slug)
     ids = [await approved(http, event.slug, f"message {n}", event.token) for n in range(15)]
     await expect(page.locator(f'#items > .card[data-id="{ids[-1]}"]')).to_have_count(
@@ -187,6 +189,11 @@ async def test_wall_keeps_only_what_it_shows_in_the_dom(
     await expect(page.locator("#items > .card")).to_have_count(6)
     assert await cards(page) == list(reversed(ids[-6:]))
     assert await page.locator("[data-id]").count() == 6  # nothing kept hidden in the DOM
+    nodes = "() => document.getElementsByTagName('*').length"
+    before = await page.evaluate(nodes)
+    more = [await approved(http, event.slug, f"message {n}", event.token) for n in range(15, 45)]
+    await expect(page.locator(f'#items > .card[data-id="{more[-1]}"]')).to_have_count(1)
+    assert await page.evaluate(nodes) == before  # the document does not grow with time
     assert log.problems() == []
 
 
@@ -219,10 +226,11 @@ async def test_closing_the_event_shows_the_thank_you_screen_with_totals(
     closed = page.locator("#closed")
     await expect(closed).to_be_visible(timeout=MS)
     await expect(closed.locator("h2")).to_have_text("Merci !")
-    await expect(page.locator("#closed-approved")).to_have_text("1")
+    await expect(page.locator("#closed-figure")).to_have_text("1 message sur le mur")
     await expect(closed.locator('li[data-kind="heart"] .count')).to_have_text("42")
+    await screenshot(page, "wall-1280x720-closed", settle=True)
     later, later_log = await open_wall(browser, server, event.slug)  # opened after closing
     await expect(later.locator("#closed")).to_be_visible()
     await expect(later.locator('#closed li[data-kind="heart"] .count')).to_have_text("42")
-    await expect(later.locator("#closed-approved")).to_have_text("1")
+    await expect(later.locator("#closed-figure")).to_have_attribute("data-count", "1")
     assert log.problems() == [] and later_log.problems() == []

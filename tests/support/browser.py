@@ -85,8 +85,12 @@ async def open_page(browser: Browser, url: str, *, width: int = 1280, height: in
     return page, log
 
 
-async def screenshot(page: Page, name: str) -> Path:
-    """Save a PNG under tests/artifacts/ (gitignored) for a person to look at."""
+async def screenshot(page: Page, name: str, settle: bool = False) -> Path:
+    """Save a PNG under tests/artifacts/ (gitignored) for a person to look at; `settle`
+    waits until no animation but the reaction bursts is running."""
+    if settle:
+        await page.wait_for_function("""() => document.getAnimations().filter(a =>
+            a.playState === 'running' && !a.effect.target.closest('#bursts')).length === 0""")
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     await page.screenshot(path=str(path))

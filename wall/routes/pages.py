@@ -40,6 +40,8 @@ JS_MESSAGES = (
     "The server is busy: your message will be sent again shortly.",
     "Something went wrong ({status}).",
     "{count} characters left",
+    "{count} message on the wall",
+    "{count} messages on the wall",
 )
 REACTION_LABELS = {"clap": "Applause", "heart": "Love", "laugh": "Laughter", "wow": "Wow",
                    "question": "Question"}
