@@ -76,6 +76,12 @@ async def test_pin_and_highlight_show(browser: Browser, server: ServerProcess,
     assert (await decide(http, event.slug, first, "unpin", event.token)).status_code == 200
     await expect(pinned).to_be_hidden(timeout=MS)
     await expect(page.locator(f'#items > .card[data-id="{first}"]')).to_have_count(1)
+
+    assert (await decide(http, event.slug, third, "pin", event.token)).status_code == 200
+    await expect(pinned).to_have_attribute("data-id", third)
+    assert (await decide(http, event.slug, third, "retract", event.token)).status_code == 200
+    await expect(pinned).to_be_hidden()  # a retracted pinned item goes at once
+    assert third not in await cards(page) and len(await cards(page)) == 2
     assert log.problems() == []
 
 
