@@ -13,7 +13,7 @@
   const IDLE_MS = 1000 * (Number(params.get("idle")) || 25); // quiet time before cycling
   const RECENT_MAX = 40;        // items kept in memory for cycling (the DOM holds fewer)
   const HIGHLIGHT_MS = 20000;
-  const SIZES = [3.4, 2.9, 2.5, 2.1, 1.8, 1.55, 1.35, 1.2, 1.05];
+  const SIZES = [3.4, 2.9, 2.5, 2.1, 1.8, 1.55, 1.35, 1.2, 1.1]; // em of min(1.35vw, 2.4vh)
   const SOURCES = { web: "Web", sms: "SMS", x: "X", mastodon: "Mastodon", bluesky: "Bluesky" };
   const rtf = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
   const motion = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
