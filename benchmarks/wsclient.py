@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import socket
 import struct
 import time
 from collections.abc import Callable
@@ -102,8 +103,9 @@ class FrameClient(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.handshake.done():
             self.handshake.set_exception(ConnectionError("closed during the handshake"))
+        self.close_code = self.close_code or 1006  # closed without a close frame
         if not self.closed.done():
-            self.closed.set_result(self.close_code or 1006)
+            self.closed.set_result(self.close_code)
 
     def send(self, payload: bytes, opcode: int = OP_TEXT) -> None:
         if self.transport is not None and not self.transport.is_closing():
@@ -124,12 +126,16 @@ async def connect(host: str, port: int, path: str, on_text: OnText | None = None
                   rcvbuf: int = 0) -> FrameClient:
     """Open a WebSocket to `ws://host:port/path` and wait for the `101`."""
     loop = asyncio.get_running_loop()
-    _, client = await loop.create_connection(lambda: FrameClient(on_text), host, port)
-    if rcvbuf and client.transport is not None:
-        import socket
-
-        sock = client.transport.get_extra_info("socket")
+    if rcvbuf:
+        # Set before connecting, so the advertised TCP window stays small: the server's
+        # writes back up after a few KB instead of filling megabytes of kernel buffers.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        sock.setblocking(False)
+        await loop.sock_connect(sock, (host, port))
+        _, client = await loop.create_connection(lambda: FrameClient(on_text), sock=sock)
+    else:
+        _, client = await loop.create_connection(lambda: FrameClient(on_text), host, port)
     key = base64.b64encode(os.urandom(16)).decode()
     assert client.transport is not None
     client.transport.write(
