@@ -46,21 +46,22 @@ class ModeratorApp(App[int]):
     """`clameur moderate` and the TUI of `clameur up`."""
 
     CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = False
     TITLE = "Clameur"
     BINDINGS = [
         Binding("a", "approve", "approve"),
         Binding("r", "reject", "reject"),
+        Binding("u", "undo", "undo"),
+        Binding("question_mark", "help", "help"),
         Binding("p", "pin", "pin"),
         Binding("h", "highlight", "highlight"),
         Binding("t", "take_down", "take down"),
         Binding("b", "ban", "ban"),
         Binding("T", "trust", "trust"),
-        Binding("u", "undo", "undo"),
-        Binding("space", "toggle_select", "select", show=False),
         Binding("slash", "filter", "filter"),
         Binding("m", "mode", "mode"),
-        Binding("question_mark", "help", "help"),
         Binding("q", "quit_desk", "quit"),
+        Binding("space", "toggle_select", "select", show=False),
         Binding("1", "show_tab('queue-tab')", "queue", show=False),
         Binding("2", "show_tab('rules-tab')", "rules", show=False),
         Binding("R", "reconnect", "reconnect", show=False),
@@ -102,7 +103,7 @@ class ModeratorApp(App[int]):
         yield FilterInput(placeholder=_("filter: words of the text, author or source"),
                           id="filter")
         yield Static("", id="notice")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.title = f"Clameur — {self.config.event}"
@@ -153,9 +154,12 @@ class ModeratorApp(App[int]):
         self._show_notice()
 
     def _show_notice(self) -> None:
-        notice = self.session.model.last_notice
+        model = self.session.model
+        notice = model.last_notice
         bar = self.query_one("#notice", Static)
-        bar.update(notice.text if notice else "")
+        hint = _("You moderate as {name}. Press ? for every key.").format(
+            name=model.moderator) if model.moderator else ""
+        bar.update(notice.text if notice else hint)
         for level in ("info", "warning", "error"):
             bar.set_class(bool(notice and notice.level == level), f"-{level}")
 

@@ -94,7 +94,7 @@ async def test_pin_then_unpin(server: ServerProcess, event: EventFixture) -> Non
         assert (await wall.next("pin"))["item"]["id"] == item
         model = app.session.model
         await until(app, pilot, lambda: (model.wall.get("pinned") or {}).get("id") == item)
-        assert "📌 pinned" in shown_text(app, "#wall")[0]
+        assert "⚑ pinned" in shown_text(app, "#wall")[0]
         await pilot.press("tab", "p")
         await settle(app, pilot)
         assert (await wall.next("unpin"))["id"] == item

@@ -11,13 +11,13 @@ from textual.widgets import Static
 from moderator_tui.i18n import _
 
 KEYS = [
-    ("a", "approve (the selected items, else the highlighted one)"),
-    ("r", "reject (the selected items, else the highlighted one)"),
-    ("p", "pin / unpin (approves a pending item first)"),
-    ("h", "highlight on the wall (approves a pending item first)"),
+    ("a", "approve the selected items, else the highlighted one"),
+    ("r", "reject the selected items, else the highlighted one"),
+    ("p", "pin / unpin (a pending item is approved first)"),
+    ("h", "highlight on the wall (approved first if pending)"),
     ("t", "take down from the wall (retract)"),
-    ("b", "ban the author: their future items are rejected automatically"),
-    ("T", "trust the author: their future items are approved automatically"),
+    ("b", "ban the author: their next items are rejected"),
+    ("T", "trust the author: their next items are approved"),
     ("u", "undo your last decision"),
     ("↑ ↓ j k", "move"),
     ("space", "select several, then a or r for all"),

@@ -22,10 +22,14 @@ def header_text(model: DeskModel) -> Text:
     text.append(" Clameur ", style="bold reverse")
     text.append(f" {model.title or '…'} ", style="bold")
     text.append(f" {mark} {_(label)} ", style=STYLES[level])
+    if model.outbox_size:
+        text.append(" " + _("{n} unsent").format(n=model.outbox_size) + " ",
+                    style="bold black on yellow")
+        text.append(" ")
     if model.mode:
         text.append(" " + _("mode: {mode}").format(mode=_(model.mode)) + " ",
                     style="bold magenta")
-    text.append("  ")
+    text.append("\n ")
     parts = [
         _("pending {n}").format(n=c.get("pending", len(model.queue))),
         _("approved {n}").format(n=c.get("approved", 0)),
@@ -34,9 +38,6 @@ def header_text(model: DeskModel) -> Text:
         _("moderators {n}").format(n=c.get("moderators", 0)),
     ]
     text.append(" · ".join(parts))
-    if model.outbox_size:
-        text.append("  ")
-        text.append(_("{n} unsent").format(n=model.outbox_size), style="bold black on yellow")
     return text
 
 

@@ -20,7 +20,7 @@ def wall_entries(wall: dict[str, Any], now: datetime) -> list[tuple[str, Text]]:
     ids = {i["id"] for i in (pinned, highlighted) if i}
     out: list[tuple[str, Text]] = []
     if pinned:
-        out.append((pinned["id"], item_prompt(pinned, now, note="📌 " + _("pinned"))))
+        out.append((pinned["id"], item_prompt(pinned, now, note="⚑ " + _("pinned"))))
     if highlighted and highlighted["id"] != (pinned or {}).get("id"):
         out.append((highlighted["id"], item_prompt(highlighted, now,
                                                    note="★ " + _("highlighted"))))

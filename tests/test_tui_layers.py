@@ -1,0 +1,41 @@
+"""The desk's layers stay apart: the client knows no Textual, the screen no server code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.support.servers import ROOT
+
+CLIENT_MODULES = ["moderator_tui.client", "moderator_tui.live", "moderator_tui.session",
+                  "moderator_tui.model", "moderator_tui.ops", "moderator_tui.config"]
+SCREEN_MODULES = ["moderator_tui.app", "moderator_tui.main", "moderator_tui.screens.help",
+                  "moderator_tui.screens.confirm"]
+
+
+def _imported_after(modules: list[str]) -> list[str]:
+    """Every module loaded by a fresh interpreter importing `modules`."""
+    code = (f"import importlib, json, sys\nfor m in {modules!r}: importlib.import_module(m)\n"
+            "print(json.dumps(sorted(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, check=True)
+    return list(json.loads(out.stdout))
+
+
+def _top(names: list[str], *packages: str) -> list[str]:
+    return [n for n in names if n.split(".")[0] in packages]
+
+
+def test_client_layer_imports_no_textual_and_no_redis() -> None:
+    """The HTTP/WebSocket client, session and model import neither Textual nor Redis."""
+    loaded = _imported_after(CLIENT_MODULES)
+    assert "moderator_tui.session" in loaded
+    assert _top(loaded, "textual", "redis", "wall") == []
+
+
+def test_screen_layer_imports_no_server_code() -> None:
+    """The Textual app and its entry point import nothing of the `wall` server package."""
+    loaded = _imported_after(SCREEN_MODULES)
+    assert "textual.app" in loaded
+    assert _top(loaded, "wall", "redis", "starlette", "uvicorn") == []

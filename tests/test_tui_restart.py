@@ -1,0 +1,69 @@
+"""The server goes away mid-session: the desk says so, keeps decisions, resyncs on return."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from redis.asyncio import Redis
+
+from tests.conftest import make_event
+from tests.support.desk import post_as, queue_ids, running_desk, settle, until
+from tests.support.servers import ServerProcess
+from wall import keys
+from wall.intake import accept
+from wall.models import Item, new_item_id, utc_now_iso
+from wall.store.decisions import decide
+from wall.store.events import get_event
+
+
+@pytest.fixture
+def own_server(redis_url: str) -> Iterator[ServerProcess]:
+    """A server of this test alone, since the test stops and restarts it."""
+    proc = ServerProcess(redis_url=redis_url).start()
+    yield proc
+    proc.stop()
+
+
+async def test_server_restart_mid_session_loses_and_doubles_nothing(
+        own_server: ServerProcess, redis: Redis) -> None:
+    """Offline decisions are sent once on return; the queue is resynchronised."""
+    event = await make_event(redis)
+    early = await post_as(own_server.url, event.slug, "décidé hors ligne", "A")
+    twice = await post_as(own_server.url, event.slug, "réponse perdue", "B")
+    async with running_desk(own_server.url, event.slug, event.token) as (app, pilot):
+        model = app.session.model
+        own_server.stop()
+        await until(app, pilot, lambda: model.connection == "reconnecting")
+        assert "reconnecting…" in str(app.query_one("#header").render())
+        assert model.last_notice and model.last_notice.text == "Connection lost; reconnecting…"
+
+        await pilot.press("a", "a")
+        await settle(app, pilot)
+        assert [op.item_id for op in app.session.outbox] == [early, twice]
+        assert queue_ids(app) == []
+        assert "2 unsent" in str(app.query_one("#header").render())
+
+        # While the server is away: one of our sends had in fact gone through (its answer
+        # was lost), and a new message arrives through another way in.
+        await decide(redis, event.slug, twice, "approve", by="alice")
+        meanwhile = Item(id=new_item_id(), event=event.slug, source="sms", source_id="s1",
+                         author="Léa", text="arrivé pendant la coupure",
+                         received_at=utc_now_iso())
+        found = await get_event(redis, event.slug)
+        assert found is not None
+        await accept(redis, found, meanwhile)
+
+        own_server.start()
+        await until(app, pilot, lambda: model.connection == "connected"
+                    and not app.session.outbox and meanwhile.id in model.queue)
+        assert queue_ids(app) == [meanwhile.id]
+        assert "reconnecting" not in str(app.query_one("#header").render())
+        assert not any(n.level == "error" for n in model.notices)
+        assert any(n.text == "2 decision(s) sent after reconnection." for n in model.notices)
+
+    audit = [f for _, f in await redis.xrange(keys.audit(event.slug))
+             if f["id"] in (early, twice)]
+    assert sorted((f["id"], f["action"]) for f in audit) == sorted(
+        [(early, "approve"), (twice, "approve")])
+    assert await redis.hmget(keys.state(event.slug), [early, twice]) == ["approved", "approved"]
