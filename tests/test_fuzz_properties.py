@@ -44,7 +44,8 @@ json_values = st.recursive(
     max_leaves=12)
 
 
-@given(st.dictionaries(st.text(), json_values, max_size=6))
+@given(st.dictionaries(st.one_of(st.sampled_from(["type", "kind", "count", "counts"]),
+                                 st.text()), json_values, max_size=6))
 def test_reaction_frames_decode_or_refuse_never_crash(frame: dict[str, object]) -> None:
     """Any JSON object as a reaction frame yields valid counts or a 422, never an exception."""
     result = reaction_counts(EVENT, frame)

@@ -131,7 +131,10 @@ def reaction_counts(event: Event, data: dict[str, Any]) -> dict[str, int] | Resp
         if not isinstance(counts, dict):
             return validation_error("counts", "counts must be an object {kind: number}")
     else:
-        counts = {data.get("kind"): data.get("count", 1)}
+        kind = data.get("kind")
+        if not isinstance(kind, str):
+            return validation_error("kind", f"kind must be one of {', '.join(event.reactions)}")
+        counts = {kind: data.get("count", 1)}
     out: dict[str, int] = {}
     for kind, n in counts.items():
         if kind not in event.reactions:
