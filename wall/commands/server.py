@@ -49,6 +49,8 @@ def _uvicorn_config(settings: Settings, url: str, host: str, port: int) -> uvico
         # No permessage-deflate: a compression context per socket costs far more memory
         # and CPU than it saves on small JSON frames when thousands of phones listen.
         ws_per_message_deflate=False,
+        # A client that never completes its closing handshake must not hold a restart.
+        timeout_graceful_shutdown=3,
     )
 
 
