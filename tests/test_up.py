@@ -75,3 +75,14 @@ def test_up_serves_the_demo_and_stops_everything(tmp_path: Path) -> None:
 @pytest.fixture(autouse=True)
 def _no_redis_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("REDIS_URL", raising=False)
+
+
+def test_listening_on_every_interface_shows_the_room_address() -> None:
+    """With --host 0.0.0.0 the printed URLs and QR codes use an address phones can reach."""
+    from wall.commands.server import public_base, room_address
+    from wall.config import Settings
+
+    assert public_base(Settings(), "0.0.0.0", 8000) == f"http://{room_address()}:8000"
+    assert public_base(Settings(), "127.0.0.1", 8000) == "http://127.0.0.1:8000"
+    configured = Settings(public_url="https://debat.example.org/")
+    assert public_base(configured, "0.0.0.0", 8000) == "https://debat.example.org"

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
+import psutil
 import uvicorn
 from redis.asyncio import Redis
 
@@ -105,11 +107,30 @@ def _wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float = 20)
     raise TimeoutError(f"the web server did not answer at {base} in {timeout}s")
 
 
-def _start_children(host: str, port: int, url: str, log_dir: Path | None,
+def room_address() -> str:
+    """This machine's first non-loopback IPv4 address: what phones in the room can reach."""
+    for name, addresses in sorted(psutil.net_if_addrs().items()):
+        for address in addresses:
+            if address.family == socket.AF_INET and not address.address.startswith("127.") \
+                    and not name.startswith(("docker", "veth", "br-")):
+                return str(address.address)
+    return "127.0.0.1"
+
+
+def public_base(settings: Settings, host: str, port: int) -> str:
+    """The base URL to show and to put in QR codes: CLAMEUR_PUBLIC_URL, else the room
+    address when listening on every interface, else the listen address."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    shown = room_address() if host in ("0.0.0.0", "::") else host
+    return f"http://{shown}:{port}"
+
+
+def _start_children(host: str, port: int, url: str, public: str, log_dir: Path | None,
                     ) -> list[subprocess.Popen[bytes]]:
     """The web server and the source connectors; their logs go to `log_dir` when the
     terminal belongs to the moderator UI."""
-    env = {**os.environ, "REDIS_URL": url}
+    env = {**os.environ, "REDIS_URL": url, "CLAMEUR_PUBLIC_URL": public}
     commands = {"server": ["serve", "--host", host, "--port", str(port)], "ingest": ["ingest"]}
     children = []
     for name, command in commands.items():
@@ -146,9 +167,8 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
             return await _ensure_demo(redis, token_path)
 
         token, fresh = with_redis(local, demo)
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-        base = settings.public_url.rstrip("/") or f"http://{shown}:{port}"
-        children = _start_children(host, port, url, data_dir if with_tui else None)
+        base = public_base(settings, host, port)
+        children = _start_children(host, port, url, base, data_dir if with_tui else None)
         try:
             _wait_healthy(f"http://127.0.0.1:{port}", children[0])
             print(f"\nClameur is up.\n  wall:      {base}/wall/{DEMO_SLUG}\n"
