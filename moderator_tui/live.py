@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import random
+import ssl
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -33,6 +34,14 @@ def backoff(attempt: int, base: float = 0.25, cap: float = 3.0) -> float:
 
 class Refused(Exception):
     """The server closed the socket for good: bad token, other event, unknown event."""
+
+    state = "refused"
+
+
+class Untrusted(Refused):
+    """The server's TLS certificate failed verification (self-signed without --insecure)."""
+
+    state = "untrusted"
 
 
 class LiveFeed:
@@ -59,7 +68,7 @@ class LiveFeed:
             try:
                 received = await self._session()
             except Refused as exc:
-                await self.on_state("refused", str(exc))
+                await self.on_state(exc.state, str(exc))
                 return
             except (OSError, TimeoutError, WebSocketException) as exc:
                 received = False
@@ -88,6 +97,8 @@ class LiveFeed:
                         await self.on_state("connected", "")
                     await self.on_frame(frame)
                 _check_refused(ws.close_code)
+        except ssl.SSLCertVerificationError as exc:
+            raise Untrusted(exc.verify_message or str(exc)) from exc
         except InvalidStatus as exc:
             if exc.response.status_code in (401, 403, 404):
                 raise Refused(f"HTTP {exc.response.status_code}") from exc

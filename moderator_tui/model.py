@@ -53,7 +53,7 @@ class DeskModel:
     role: str = ""
     title: str = ""
     mode: str = ""
-    connection: str = "connecting"  # connecting | connected | reconnecting | refused
+    connection: str = "connecting"  # connecting|connected|reconnecting|refused|untrusted
     queue: dict[str, Item] = field(default_factory=dict)
     selected: set[str] = field(default_factory=set)
     query: str = ""

@@ -13,6 +13,7 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
+from moderator_tui import i18n
 from moderator_tui.client import ApiError, Conflict, DeskClient, Offline
 from moderator_tui.config import DeskConfig
 from moderator_tui.i18n import _
@@ -27,6 +28,7 @@ class DeskSession:
     """One moderator's desk: a model kept in step with the server."""
 
     def __init__(self, config: DeskConfig) -> None:
+        i18n.use(config.lang)  # notices are worded in the desk's language
         self.config = config
         self.model = DeskModel()
         self.client = DeskClient(config)
@@ -130,6 +132,10 @@ class DeskSession:
         elif state == "refused":
             self.model.notify(_("The server refused this token ({reason}).").format(
                 reason=reason), "error")
+        elif state == "untrusted":
+            self.model.notify(_("The server's certificate is not trusted ({reason}); "
+                                "--insecure accepts a self-signed one.").format(reason=reason),
+                              "error")
         self.changed()
 
     async def _on_frame(self, frame: dict[str, Any]) -> None:

@@ -11,7 +11,8 @@ from moderator_tui.model import DeskModel
 STATES = {"connecting": ("◌", "connecting…", "warning"),
           "connected": ("●", "connected", "ok"),
           "reconnecting": ("◌", "reconnecting…", "warning"),
-          "refused": ("✖", "refused", "error")}
+          "refused": ("✖", "refused", "error"),
+          "untrusted": ("✖", "certificate not trusted", "error")}
 STYLES = {"ok": "bold green", "warning": "bold yellow", "error": "bold red"}
 
 
