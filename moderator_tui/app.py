@@ -134,8 +134,7 @@ class ModeratorApp(App[int]):
         visible = model.visible()
         entries = [(i["id"], item_prompt(i, now, i["id"] in model.selected)) for i in visible]
         self.query_one("#queue", QueueList).show(
-            entries, (tuple(e[0] for e in entries), frozenset(model.selected), tick,
-                      model.version if len(entries) < 2 else None))
+            entries, (tuple(e[0] for e in entries), frozenset(model.selected), tick))
         empty = self.query_one("#queue-empty", Static)
         empty.display = not visible
         empty.update(_("No item matches the filter.") if model.query and model.queue
