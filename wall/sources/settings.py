@@ -6,14 +6,10 @@ operator can use a proxy or a self-hosted Jetstream, and so tests point at loopb
 
 from __future__ import annotations
 
-import os
-import tomllib
-from dataclasses import dataclass, field, fields
-from pathlib import Path
+from dataclasses import dataclass
 
-
-def _env(name: str, default: str, help: str) -> str:
-    return field(default=default, metadata={"env": name, "help": help})  # type: ignore[no-any-return]
+from wall.config import documented_fields, load_section
+from wall.config import setting as _env
 
 
 @dataclass
@@ -45,20 +41,11 @@ class SourceSettings:
     @classmethod
     def load(cls, config_file: str | None = None) -> SourceSettings:
         """Environment first, then the `[sources]` table of `clameur.toml`, then defaults."""
-        path = Path(config_file or os.environ.get("CLAMEUR_CONFIG", "clameur.toml"))
-        table = tomllib.loads(path.read_text()).get("sources", {}) if path.is_file() else {}
-        values = {}
-        for f in fields(cls):
-            if f.metadata["env"] in os.environ:
-                values[f.name] = os.environ[f.metadata["env"]]
-            elif f.name in table:
-                values[f.name] = str(table[f.name])
-        return cls(**values)
+        return load_section(cls, "sources", config_file)
 
     @staticmethod
     def documented() -> list[tuple[str, str, str]]:
-        return [(f.metadata["env"], str(f.default), f.metadata["help"])
-                for f in fields(SourceSettings)]
+        return documented_fields(SourceSettings)
 
     def seconds(self, name: str) -> float:
         return float(getattr(self, name))
