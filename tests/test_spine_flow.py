@@ -168,3 +168,29 @@ async def test_post_moderation_event_shows_posts_at_once(
     audit = await redis.xrange(keys.audit(ev.slug))
     assert audit[0][1]["rule"] == "post-moderation" and audit[0][1]["by"] == "rules"
     await wall.close()
+
+
+async def test_after_older_than_the_trimmed_feed_gets_a_snapshot_first(
+        http: httpx.AsyncClient, server: ServerProcess, event: EventFixture,
+        redis: Redis) -> None:
+    """A wall resuming from a position the capped feed no longer holds gets a fresh
+    snapshot, then the live feed."""
+    from wall.store.decisions import decide as store_decide
+
+    first = await approved(http, event.slug, "ancien", event.token)
+    old = (await redis.xrange(keys.feed(event.slug)))[0][0]
+    ids = []
+    for n in range(4):  # the store trims the feed to 2 entries here
+        item_id = (await post(http, event.slug, f"récent {n}")).json()["id"]
+        outcome = await store_decide(redis, event.slug, item_id, "approve", by="bob",
+                                     feed_maxlen=2)
+        assert outcome.status == "ok"
+        ids.append(item_id)
+    assert await redis.xlen(keys.feed(event.slug)) == 2
+    wall = await FeedClient.connect(f"{server.ws_url}/ws/wall/{event.slug}?after={old}")
+    snap = await wall.next()
+    assert snap["type"] == "snapshot"
+    assert [i["id"] for i in snap["items"]] == [first, *ids]
+    later = await approved(http, event.slug, "en direct", event.token)
+    assert (await wall.next())["item"]["id"] == later
+    await wall.close()

@@ -102,7 +102,7 @@ class Outcome:
 
 
 async def decide(redis: Redis, slug: str, item_id: str, action: str, by: str,
-                 expected: str = "", rule: str = "") -> Outcome:
+                 expected: str = "", rule: str = "", feed_maxlen: int = FEED_MAXLEN) -> Outcome:
     if action not in ACTIONS:
         return Outcome("bad-action")
     reply = await redis.eval(
@@ -110,7 +110,7 @@ async def decide(redis: Redis, slug: str, item_id: str, action: str, by: str,
         keys.state(slug), keys.decisions(slug), keys.pending(slug), keys.onwall(slug),
         keys.pinned(slug), keys.feed(slug), keys.feed_floor(slug), keys.audit(slug),
         keys.items(slug), keys.authors(slug),
-        item_id, action, by, utc_now_iso(), expected, rule, FEED_MAXLEN,
+        item_id, action, by, utc_now_iso(), expected, rule, feed_maxlen,
         int(time.time() * 1000),
     )
     status = reply[0]
