@@ -148,7 +148,11 @@ async def serve_taps(pairs: list[tuple[FrameClient, Listener]], rate: float,
     """`go` sends taps for `duration` seconds and prints what was sent."""
     async for line in commands():
         if line == "go":
-            sent = await tap([client for client, _ in pairs], rate, duration)
+            clients = [client for client, _ in pairs]
+            sent = await tap(clients, rate, duration)
+            # What is still in our buffers is not sent yet (and would die with us).
+            while any(c.transport and c.transport.get_write_buffer_size() for c in clients):
+                await asyncio.sleep(0.01)
             say(sent=dict(sent))
 
 

@@ -28,6 +28,7 @@ MAX_FRAME = 4096
 CLOSE_UNAUTHORISED, CLOSE_FORBIDDEN, CLOSE_UNKNOWN, CLOSE_TOO_SLOW = 4401, 4403, 4404, 4408
 CLOSE_UNAVAILABLE = 1013
 CLOSE_RATE_LIMITED = 4429
+YIELD_EVERY = 32  # messages an audience socket handles before letting other tasks run
 
 
 async def _event(ws: WebSocket) -> Event | None:
@@ -125,10 +126,16 @@ async def audience_socket(ws: WebSocket) -> None:
     async def receive() -> None:
         event = await ws.app.state.events.get(ws.path_params["slug"])
         taps = TokenBucket.for_taps(ws.app.state.limiter.limits)
+        handled = 0
         while True:
             message = await ws.receive()
             if message["type"] == "websocket.disconnect":
                 return
+            handled += 1
+            if handled % YIELD_EVERY == 0:
+                # uvicorn queues every frame of a read at once, and receive() then returns
+                # without suspending: let the flush and the fan-out run between batches.
+                await asyncio.sleep(0)
             text = message.get("text") or ""
             if event is None or len(text) > MAX_FRAME:
                 continue
