@@ -355,6 +355,6 @@ class ModeratorApp(App[int]):
         if unsent and not self._quit_armed:
             self._quit_armed = True
             self._say(_("{n} decision(s) not sent yet: press q again to quit anyway.").format(
-                n=unsent), "error")
+                n=unsent), "warning")
             return
         self.exit(0)

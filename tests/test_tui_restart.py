@@ -43,6 +43,9 @@ async def test_server_restart_mid_session_loses_and_doubles_nothing(
         assert [op.item_id for op in app.session.outbox] == [early, twice]
         assert queue_ids(app) == []
         assert "2 unsent" in str(app.query_one("#header").render())
+        await pilot.press("q")
+        assert app.is_running, "q must not drop unsent decisions silently"
+        assert model.last_notice.text.startswith("2 decision(s) not sent yet")
 
         # While the server is away: one of our sends had in fact gone through (its answer
         # was lost), and a new message arrives through another way in.

@@ -105,3 +105,17 @@ async def test_moderator_sockets_are_counted_online_and_pushed_counters(
     await second.close()
     await counters_until(first, 1)
     await first.close()
+
+
+async def test_counters_report_reactions_per_minute(
+        http: httpx.AsyncClient, server: ServerProcess, event: EventFixture) -> None:
+    """Taps from the audience show up in the counters' reactions per minute."""
+    desk = await FeedClient.connect(
+        f"{server.ws_url}/ws/moderate/{event.slug}?token={event.token}")
+    await desk.next("queue")
+    res = await http.post(f"/api/events/{event.slug}/reactions",
+                          json={"counts": {"clap": 5, "heart": 2}})
+    assert res.status_code == 202
+    while (await desk.next("counters", limit=timeout(10)))["reactions_per_minute"] < 7:
+        pass
+    await desk.close()

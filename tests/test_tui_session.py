@@ -1,0 +1,44 @@
+"""The desk's client layer on its own (no screen): undo rules, refusals, filters."""
+
+from __future__ import annotations
+
+import asyncio
+
+from moderator_tui.config import DeskConfig
+from moderator_tui.model import matches
+from moderator_tui.ops import Op, inverse
+from moderator_tui.session import DeskSession
+from tests.conftest import EventFixture
+from tests.support.servers import ServerProcess
+from tests.support.timing import timeout
+
+
+def test_undo_sends_the_inverse_decision() -> None:
+    """approve↔retract, reject→restore, pin↔unpin, flags flip; a highlight has no undo."""
+    pairs = {"approve": ("retract", ""), "reject": ("restore", "rejected"),
+             "retract": ("approve", "retracted"), "pin": ("unpin", ""), "unpin": ("pin", "")}
+    for action, (undo, expected) in pairs.items():
+        assert inverse(Op("decide", "i", action)) == Op("decide", "i", undo, expected)
+    assert inverse(Op("decide", "i", "highlight")) is None
+    assert inverse(Op("flag", "i", flag="banned", on=True)) == \
+        Op("flag", "i", flag="banned", on=False)
+
+
+def test_filter_matches_words_of_text_author_or_source() -> None:
+    """Every word must match the text, the author or the source, ignoring case."""
+    item = {"text": "Et le Tramway ?", "author": "Ana", "source": "sms"}
+    assert matches(item, "tram") and matches(item, "ana SMS") and matches(item, "")
+    assert not matches(item, "tram mastodon")
+
+
+async def test_a_bad_token_stops_the_desk_with_a_message(server: ServerProcess,
+                                                        event: EventFixture) -> None:
+    """An unknown token: no endless retry, the desk says the server refused it."""
+    session = DeskSession(DeskConfig(server.url, f"{event.slug}.not-a-token", event.slug, "en"))
+    try:
+        await asyncio.wait_for(session.run(), timeout())
+    finally:
+        await session.close()
+    assert session.model.connection == "refused"
+    notice = session.model.last_notice
+    assert notice is not None and notice.text == "The server refused this token (unauthorised)."
