@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from wall import keys
 from wall.models import ACTIONS, utc_now_iso
+from wall.store.scripts import LuaScript
 
 FEED_MAXLEN = 5_000
 
@@ -89,6 +90,7 @@ redis.call('XADD', KEYS[8], 'MAXLEN', '~', 100000, '*', 'id', id, 'action', acti
            'by', by, 'at', at, 'rule', rule, 'from', st, 'to', new_state, 'position', position)
 return {'ok', new_state, position}
 """
+_DECIDE_SCRIPT = LuaScript(_DECIDE)
 
 
 @dataclass
@@ -105,13 +107,13 @@ async def decide(redis: Redis, slug: str, item_id: str, action: str, by: str,
                  expected: str = "", rule: str = "", feed_maxlen: int = FEED_MAXLEN) -> Outcome:
     if action not in ACTIONS:
         return Outcome("bad-action")
-    reply = await redis.eval(
-        _DECIDE, 10,
-        keys.state(slug), keys.decisions(slug), keys.pending(slug), keys.onwall(slug),
-        keys.pinned(slug), keys.feed(slug), keys.feed_floor(slug), keys.audit(slug),
-        keys.items(slug), keys.authors(slug),
-        item_id, action, by, utc_now_iso(), expected, rule, feed_maxlen,
-        int(time.time() * 1000),
+    reply = await _DECIDE_SCRIPT(
+        redis,
+        [keys.state(slug), keys.decisions(slug), keys.pending(slug), keys.onwall(slug),
+         keys.pinned(slug), keys.feed(slug), keys.feed_floor(slug), keys.audit(slug),
+         keys.items(slug), keys.authors(slug)],
+        [item_id, action, by, utc_now_iso(), expected, rule, feed_maxlen,
+         int(time.time() * 1000)],
     )
     status = reply[0]
     if status == "ok":

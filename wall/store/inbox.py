@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from wall import keys
 from wall.models import Item
+from wall.store.scripts import LuaScript
 
 INBOX_MAXLEN = 200_000
 
@@ -27,6 +28,7 @@ redis.call('HSET', KEYS[4], ARGV[2], 'pending')
 redis.call('ZADD', KEYS[5], ARGV[7], ARGV[2])
 return {1, ARGV[2]}
 """
+_INSERT_SCRIPT = LuaScript(_INSERT)
 
 
 @dataclass
@@ -38,12 +40,12 @@ class Inserted:
 async def insert_item(redis: Redis, item: Item) -> Inserted:
     """Put `item` in the inbox and the pending queue, unless its source id was seen."""
     slug = item.event
-    created, item_id = await redis.eval(
-        _INSERT, 5,
-        keys.seen(slug), keys.inbox(slug), keys.items(slug), keys.state(slug),
-        keys.pending(slug),
-        f"{item.source}:{item.source_id}", item.id, item.to_json(), item.source,
-        item.source_id, INBOX_MAXLEN, int(time.time() * 1000),
+    created, item_id = await _INSERT_SCRIPT(
+        redis,
+        [keys.seen(slug), keys.inbox(slug), keys.items(slug), keys.state(slug),
+         keys.pending(slug)],
+        [f"{item.source}:{item.source_id}", item.id, item.to_json(), item.source,
+         item.source_id, INBOX_MAXLEN, int(time.time() * 1000)],
     )
     return Inserted(str(item_id), bool(created))
 
