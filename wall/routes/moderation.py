@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import Redis
 from starlette.requests import Request
@@ -33,13 +33,21 @@ HIGHLIGHT_SCAN = 200
 RECENT_ON_WALL = 20
 
 
+Entries = list[tuple[str, dict[str, str]]]
+
+
+async def _xrevrange(redis: Redis, key: str, end: str = "+", count: int = 100) -> Entries:
+    """XREVRANGE with the types a `decode_responses` client returns."""
+    return cast(Entries, await redis.xrevrange(key, max=end, min="-", count=count))
+
+
 def _moderator(info: Any) -> str:
     return str(info.label or f"moderator-{info.id}")
 
 
 async def _highlighted(redis: Redis, slug: str) -> str | None:
     """The id of the last highlight in the feed, while that item is still on the wall."""
-    for _, fields in await redis.xrevrange(keys.feed(slug), count=HIGHLIGHT_SCAN):
+    for _, fields in await _xrevrange(redis, keys.feed(slug), count=HIGHLIGHT_SCAN):
         if fields.get("type") == "highlight":
             still = await redis.zscore(keys.onwall(slug), fields["id"])
             return fields["id"] if still is not None else None
@@ -48,9 +56,9 @@ async def _highlighted(redis: Redis, slug: str) -> str | None:
 
 async def on_wall(redis: Redis, slug: str) -> dict[str, Any]:
     """Pinned, highlighted and the most recent items on the wall now."""
-    pinned_id = await redis.get(keys.pinned(slug))
+    pinned_id = cast(str | None, await redis.get(keys.pinned(slug)))
     highlight_id = await _highlighted(redis, slug)
-    recent = await redis.zrevrange(keys.onwall(slug), 0, RECENT_ON_WALL - 1)
+    recent = cast(list[str], await redis.zrevrange(keys.onwall(slug), 0, RECENT_ON_WALL - 1))
     wanted = [i for i in (pinned_id, highlight_id) if i] + list(recent)
     by_id = {i.id: i.__dict__ for i in await get_items(redis, slug, wanted)}
     return {"pinned": by_id.get(pinned_id) if pinned_id else None,
@@ -80,7 +88,7 @@ async def rule_decisions(redis: Redis, slug: str, limit: int = RULES_LIMIT) -> l
     found: dict[str, dict[str, str]] = {}
     end, scanned = "+", 0
     while len(found) < limit and scanned < AUDIT_SCAN:
-        page = await redis.xrevrange(keys.audit(slug), max=end, min="-", count=AUDIT_PAGE)
+        page = await _xrevrange(redis, keys.audit(slug), end, AUDIT_PAGE)
         for _position, fields in page:
             if fields.get("by") == "rules" and fields.get("id") not in found:
                 found[fields["id"]] = fields
