@@ -155,6 +155,8 @@ class DeskSession:
         elif kind == "counters":
             self.model.counters = {k: v for k, v in frame.items() if k != "type"}
             self.model.mode = frame.get("mode", self.model.mode)
+        else:
+            return  # reactions frames (up to 10/s): the counters carry the rate
         self.changed()
 
     def _on_decision(self, frame: dict[str, Any]) -> None:

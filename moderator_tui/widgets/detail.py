@@ -23,12 +23,12 @@ def detail_text(item: Item | None, author: dict[str, Any] | None, now: datetime)
                 style="dim")
     text.append(str(item.get("text", "")) + "\n")
     for medium in item.get("media") or []:
-        text.append(_("media") + ": ", style="cyan")
+        text.append(_("media:") + " ", style="cyan")
         text.append(str(medium.get("url", "")) + "\n")
     if item.get("url"):
-        text.append(_("source") + ": ", style="cyan")
+        text.append(_("source:") + " ", style="cyan")
         text.append(str(item["url"]) + "\n")
-    text.append("\n" + _("This author") + ": ", style="bold")
+    text.append("\n" + _("This author:") + " ", style="bold")
     if author is None:
         text.append("…" if item.get("author_key") else _("unknown"), style="dim")
     elif not author.get("known"):
