@@ -62,10 +62,14 @@ async def sustained(target: FeedTarget, gens: list[LoadGen], clients: int,
                     burst: int) -> tuple[float, int]:
     """Frames per second delivered for a burst of `burst` items; frames missing."""
     await ask_all(gens, "reset")
+    cpu = target.service.cpu_seconds() if target.service else 0.0
     start = time.monotonic()
     await target.publish_many(burst)
     got = await delivered(gens, clients * burst)
     elapsed = max(got["last"] - start, 1e-6)
+    if target.service:
+        target.cpu_per_frame = ((target.service.cpu_seconds() - cpu) * 1e6
+                                / max(got["items"], 1))
     return got["items"] / elapsed, clients * burst - got["items"]
 
 
@@ -79,7 +83,7 @@ async def measure(target: FeedTarget, clients: int, rounds: int, burst: int,
     finally:
         await close_all(gens)
     return {"p50": percentile(delays, 50), "p99": percentile(delays, 99),
-            "missing": missing, "rate": rate, "lost": lost}
+            "missing": missing, "rate": rate, "lost": lost, "cpu": target.cpu_per_frame}
 
 
 async def run(quick: bool) -> list[Row]:
@@ -105,4 +109,6 @@ async def run(quick: bool) -> list[Row]:
             f"{ours['rate']:,.0f}" + (f" ({ours['lost']:.0f} lost)" if ours["lost"] else ""),
             f"{base['rate']:,.0f}", ratio(ours["rate"], base["rate"]),
             ours["rate"] >= 0.8 * base["rate"] and not ours["lost"]),
+        Row("server CPU per delivered frame (µs)", "—", f"{ours['cpu']:.1f}",
+            f"{base['cpu']:.1f}", ratio(ours["cpu"], base["cpu"])),
     ]

@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from benchmarks.infra import baseline, clameur, start_redis
+from benchmarks.infra import Service, baseline, clameur, start_redis
 from benchmarks.report import Row, ratio
 from benchmarks.setup import new_event
 from wall import keys
@@ -56,6 +56,14 @@ def wrk(url: str, seconds: int, connections: int = 64) -> dict[str, float]:
             "requests": int(total.group(1)) if total else 0}
 
 
+def measured(service: Service, url: str, seconds: int) -> dict[str, float]:
+    """A wrk run, plus the server's CPU time per request (robust to a busy machine)."""
+    cpu = service.cpu_seconds()
+    out = wrk(url, seconds)
+    out["cpu_us"] = (service.cpu_seconds() - cpu) * 1e6 / max(out["requests"], 1)
+    return out
+
+
 async def run(quick: bool) -> list[Row]:
     seconds = 4 if quick else 10
     redis_server = start_redis()
@@ -64,9 +72,9 @@ async def run(quick: bool) -> list[Row]:
         event = await new_event(redis_server.url)
         url = f"{server.url}/api/events/{event.slug}/posts"
         wrk(url, 1)  # warm-up: connections, caches, the script loaded in Redis
-        ours = wrk(url, seconds)
+        ours = measured(server, url, seconds)
         wrk(f"{bare.url}/json", 1)
-        base = wrk(f"{bare.url}/json", seconds)
+        base = measured(bare, f"{bare.url}/json", seconds)
         redis = connect(redis_server.url)
         stored = await redis.xlen(keys.inbox(event.slug))
         await redis.aclose()
@@ -82,4 +90,6 @@ async def run(quick: bool) -> list[Row]:
             ours["rps"] >= 2_000 and ours["rps"] >= 0.3 * base["rps"] and not ours["errors"]),
         Row("posts p99 latency (ms)", "< 50", f"{ours['p99']:.1f}", f"{base['p99']:.1f}",
             ratio(ours["p99"], base["p99"]), ours["p99"] < 50),
+        Row("server CPU per post (µs)", "—", f"{ours['cpu_us']:.0f}", f"{base['cpu_us']:.0f}",
+            ratio(ours["cpu_us"], base["cpu_us"])),
     ]

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.infra import LoadGen, RedisStats, baseline, clameur, split, start_redis
+from benchmarks.infra import LoadGen, RedisStats, Service, baseline, clameur, split, start_redis
 from benchmarks.report import Row, ratio
 from benchmarks.setup import new_event
 from wall import keys
@@ -38,7 +38,8 @@ def max_per_second(times: list[float]) -> int:
 
 
 async def tap_run(ports: list[int], path: str, clients: int, rate: float, duration: float,
-                  totals: Totals, walls: list[LoadGen] | None = None) -> dict[str, Any]:
+                  totals: Totals, walls: list[LoadGen] | None = None,
+                  service: Service | None = None) -> dict[str, Any]:
     """Offer `rate` messages/s for `duration` s; messages applied per second from `go`
     until the server's totals equal exactly what was sent (so a server slower than the
     offered rate is measured by how long it takes to catch up)."""
@@ -46,6 +47,7 @@ async def tap_run(ports: list[int], path: str, clients: int, rate: float, durati
                      "rate": rate / 2, "duration": duration}) for n in split(clients, 2)]
     await asyncio.gather(*(g.start() for g in gens))
     before = Counter(await totals())
+    cpu = service.cpu_seconds() if service else 0.0
     start = time.monotonic()
     sent_parts = await asyncio.gather(*(g.ask("go", timeout=duration + 60) for g in gens))
     sent: Counter[str] = Counter()
@@ -57,11 +59,13 @@ async def tap_run(ports: list[int], path: str, clients: int, rate: float, durati
     while (current := await totals()) != expected and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     caught_up = time.monotonic()
+    cpu_us = (service.cpu_seconds() - cpu) * 1e6 if service else 0.0
     # Closed only now: a socket closed with unread data is reset, and the server's kernel
     # would discard the taps still waiting in its receive buffer.
     await asyncio.gather(*(g.close() for g in gens))
     out: dict[str, Any] = {"rate": messages / (caught_up - start),
                            "offered": messages / duration, "start": start,
+                           "cpu": cpu_us / max(messages, 1),
                            "exact": current == expected,
                            "lag": caught_up - (start + duration)}
     if walls:
@@ -93,14 +97,15 @@ async def run(quick: bool) -> list[Row]:
         await walls[0].start()
         sampler = asyncio.create_task(stats.sample_every(0.5))
         ours = await tap_run([server.port], f"/ws/audience/{event.slug}", clients, offered,
-                             duration, ours_totals, walls)
+                             duration, ours_totals, walls, server)
         sampler.cancel()
         await walls[0].close()
         async with httpx.AsyncClient(base_url=bare.url) as http:
             async def bare_totals() -> dict[str, int]:
                 return dict((await http.get("/count")).json())
 
-            base = await tap_run([bare.port], "/rx", clients, offered, duration, bare_totals)
+            base = await tap_run([bare.port], "/rx", clients, offered, duration, bare_totals,
+                                 service=bare)
     finally:
         await redis.aclose()
         stats.close()
@@ -114,6 +119,8 @@ async def run(quick: bool) -> list[Row]:
             f"(offered {ours['offered']:,.0f}/s)", "≥ 10,000",
             f"{ours['rate']:,.0f}", f"{base['rate']:,.0f}", ratio(ours["rate"], base["rate"]),
             ours["rate"] >= 10_000),
+        Row("server CPU per reaction message (µs)", "—", f"{ours['cpu']:.1f}",
+            f"{base['cpu']:.1f}", ratio(ours["cpu"], base["cpu"])),
         Row("reaction totals after the run (Redis and every wall)", "exact",
             "exact" if exact else f"WRONG (redis {ours['exact']}, walls {ours['walls_exact']})",
             ok=exact),

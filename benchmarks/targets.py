@@ -25,6 +25,8 @@ class FeedTarget:
     redis_url: str = ""
     ids: list[str] = field(default_factory=list)
     next_id: int = 0
+    service: Service | None = None
+    cpu_per_frame: float = 0.0
 
     @property
     def base_url(self) -> str:
@@ -63,11 +65,11 @@ def clameur_target(server: Service, redis_url: str, event: BenchEvent,
     """Half walls, half audiences, on `ports` (default: the one server)."""
     return FeedTarget("clameur", ports or [server.port],
                       [f"/ws/wall/{event.slug}", f"/ws/audience/{event.slug}"],
-                      event=event, redis_url=redis_url)
+                      event=event, redis_url=redis_url, service=server)
 
 
 def bare_target(server: Service) -> FeedTarget:
-    return FeedTarget("bare", [server.port], ["/ws"])
+    return FeedTarget("bare", [server.port], ["/ws"], service=server)
 
 
 async def listeners(target: FeedTarget, clients: int, generators: int = 2,
