@@ -68,25 +68,42 @@ async def _send_loop(ws: WebSocket, sub: Subscription) -> None:
 async def _serve(ws: WebSocket, sub: Subscription, receive: Any) -> None:
     """Run sending and receiving until the client leaves or falls too far behind.
 
-    Two tasks per socket; an overflow ends the sender (or cancels it, if it is stuck in a
-    send), which ends the socket with 4408.
+    Receiving runs in the socket's own task, sending in one more (a task costs memory that
+    10,000 idle sockets feel). An overflow ends the sender (or cancels it, if it is stuck
+    in a send); the sender ending interrupts the receiving; the socket closes with 4408.
     """
+    me = asyncio.current_task()
+    assert me is not None
     sender = asyncio.create_task(_send_loop(ws, sub))
     sub.on_overflow = sender.cancel
-    tasks = {sender, asyncio.create_task(receive())}
-    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    for task in pending:
-        task.cancel()
-    for task in pending:
+    receiving = True
+
+    def interrupt(_: asyncio.Task[None]) -> None:
+        if receiving:
+            me.cancel()
+
+    sender.add_done_callback(interrupt)
+    error: BaseException | None = None
+    try:
+        await receive()
+    except asyncio.CancelledError:
+        if not sender.done():
+            raise  # cancelled from outside (shutdown): not ours to swallow
+        me.uncancel()
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        receiving = False
+        sender.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+            await sender
     if sub.overflowed:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(ws.close(CLOSE_TOO_SLOW), timeout=1)
-    for task in done:
-        exc = None if task.cancelled() else task.exception()
-        if exc and not isinstance(exc, WebSocketDisconnect | RuntimeError):
-            raise exc
+    if not sender.cancelled():
+        error = sender.exception()
+    if error and not isinstance(error, WebSocketDisconnect | RuntimeError):
+        raise error
 
 
 async def _drain(ws: WebSocket) -> None:
