@@ -50,7 +50,7 @@ async def accept(redis: Redis, event: Event, item: Item) -> Accepted:
     if not inserted.created:
         state = await item_state(redis, event.slug, inserted.id) or "pending"
         return Accepted(inserted.id, _public_status(state), duplicate=True)
-    verdict = await evaluate(redis, event, item)
+    verdict = await evaluate(redis, event, item, inserted.flags)
     state = "pending"
     if verdict is not None:
         outcome = await decide(redis, event.slug, item.id, verdict.action, by="rules",

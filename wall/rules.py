@@ -58,14 +58,17 @@ def content_verdict(event: Event, item: Item) -> Verdict | None:
     return None
 
 
-async def evaluate(redis: Redis, event: Event, item: Item) -> Verdict | None:
+async def evaluate(redis: Redis, event: Event, item: Item,
+                   flags: dict[str, bool] | None = None) -> Verdict | None:
     """The automatic decision for a new item, or None to leave it to moderators.
 
     Order: a banned author is rejected; a trusted author is approved (trust overrides the
     word lists: a moderator vouched for them); then links and words; then the mode.
+    `flags`: the author's flags when the caller already read them (the insert script does).
     """
     if item.author_key:
-        flags = await author_flags(redis, event.slug, item.author_key)
+        if flags is None:
+            flags = await author_flags(redis, event.slug, item.author_key)
         if flags["banned"]:
             return Verdict("reject", "banned-author")
         if flags["trusted"]:
