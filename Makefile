@@ -18,6 +18,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check wall moderator_tui tests benchmarks
+	$(VENV)/bin/mypy wall moderator_tui
 
 test: lint
 	$(VENV)/bin/pytest -q -p no:cacheprovider

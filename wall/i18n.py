@@ -30,9 +30,10 @@ def translations(lang: str) -> NullTranslations:
     for po in files:
         with po.open("rb") as fh:
             merged.update({m.id: m.string for m in read_po(fh, locale=lang)
-                           if isinstance(m.id, str) and m.id and m.string})
+                           if isinstance(m.id, str) and m.id and isinstance(m.string, str)
+                           and m.string})
     trans = Translations()
-    trans._catalog = merged  # type: ignore[attr-defined]
+    trans._catalog = merged  # type: ignore[assignment]
     return trans
 
 

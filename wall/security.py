@@ -75,7 +75,9 @@ class SecurityMiddleware:
         if headers.get("sec-fetch-site", "") == "cross-site":
             return True
         origin = headers.get("origin")
-        return bool(origin) and not _same_origin(origin, headers, self.allowed)
+        if not origin:
+            return False
+        return not _same_origin(origin, headers, self.allowed)
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps({"error": "foreign_origin",
