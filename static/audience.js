@@ -33,6 +33,12 @@
     for (const el of document.querySelectorAll("#post-form textarea, #post-form input, #post-form button, .react-btn")) el.disabled = true;
   }
 
+  function reopen() {
+    app.dataset.status = "open";
+    document.getElementById("closed").hidden = true;
+    for (const el of document.querySelectorAll("#post-form textarea, #post-form input, #post-form button, .react-btn")) el.disabled = false;
+  }
+
   // ---- reactions: instant feedback, one frame (or request) per kind every FLUSH_MS ----
   for (const button of document.querySelectorAll(".react-btn")) {
     button.addEventListener("click", () => {
@@ -181,6 +187,7 @@
     if (msg.type === "snapshot") {
       feed.replaceChildren(...(msg.items || []).slice(-FEED_MAX).reverse().map(entry));
       if (msg.status === "closed") close();
+      else if (msg.status === "open" && app.dataset.status !== "open") reopen();
     } else if (msg.type === "item" && !feed.querySelector(`[data-id="${CSS.escape(msg.item.id)}"]`)) {
       feed.prepend(entry(msg.item));
       while (feed.children.length > FEED_MAX) feed.lastElementChild.remove();
@@ -190,6 +197,8 @@
       if (el) el.remove();
     } else if (msg.type === "status" && msg.status === "closed") {
       close();
+    } else if (msg.type === "status" && msg.status === "open") {
+      reopen();
     }
     showFeed();
   }

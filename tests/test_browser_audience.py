@@ -180,7 +180,8 @@ async def test_posting_too_fast_says_how_long_to_wait(
 
 async def test_a_closed_event_disables_posting_and_says_so(
         browser: Browser, server: ServerProcess, redis: Redis, event: EventFixture) -> None:
-    """Closed before the page opens, or while it is open: notice shown, inputs disabled."""
+    """Closed before the page opens, or while it is open: notice shown, inputs disabled;
+    reopened while open: posting comes back."""
     closed = await make_event(redis, status="closed")
     page, log = await open_page(browser, f"{server.url}/e/{closed.slug}", width=390, height=844)
     await expect(page.locator("#closed")).to_have_text(
@@ -193,6 +194,9 @@ async def test_a_closed_event_disables_posting_and_says_so(
     await update_event(redis, event.slug, {"status": "closed"})
     await expect(live.locator("#closed")).to_be_visible(timeout=MS)
     await expect(live.locator("#send")).to_be_disabled()
+    await update_event(redis, event.slug, {"status": "open"})  # reopened: posting is back
+    await expect(live.locator("#closed")).to_be_hidden(timeout=MS)
+    await expect(live.locator("#send")).to_be_enabled()
     assert log.problems() == [] and live_log.problems() == []
 
 
