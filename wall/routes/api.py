@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import secrets
@@ -20,6 +21,7 @@ from wall.rules import set_author_flag
 from wall.store.decisions import decide
 from wall.store.events import get_event
 from wall.store.inbox import get_item, pending_items
+from wall.store.status import current_status
 
 DEVICE_COOKIE = "clameur_device"
 MAX_REACTION_BATCH = 200
@@ -29,6 +31,21 @@ async def event_or_404(request: Request) -> Event | Response:
     event = await get_event(request.app.state.redis, request.path_params["slug"])
     if event is None:
         return error(404, "unknown_event", "no such event")
+    return event
+
+
+async def audience_event(request: Request) -> Event | Response:
+    """The event for a post or taps: settings at most a second old, shared by the process
+    (wall/eventcache.py), status always current: the hub's when this process listens to the
+    event (it follows the feed), else read from Redis."""
+    slug = request.path_params["slug"]
+    event = await request.app.state.events.get(slug)
+    if event is None:
+        return error(404, "unknown_event", "no such event")
+    status = request.app.state.hub.status(slug) or \
+        await current_status(request.app.state.redis, slug)
+    if status and status != event.status:
+        event = dataclasses.replace(event, status=status)
     return event
 
 
@@ -92,7 +109,7 @@ def _post_fields(data: dict[str, Any]) -> tuple[str, str, str] | Response:
 
 
 async def create_post(request: Request) -> Response:
-    event = await event_or_404(request)
+    event = await audience_event(request)
     if isinstance(event, Response):
         return event
     data = await read_json_object(request)
@@ -147,7 +164,7 @@ def reaction_counts(event: Event, data: dict[str, Any]) -> dict[str, int] | Resp
 
 
 async def create_reactions(request: Request) -> Response:
-    event = await event_or_404(request)
+    event = await audience_event(request)
     if isinstance(event, Response):
         return event
     counts = reaction_counts(event, await read_json_object(request))
