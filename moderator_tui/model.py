@@ -97,8 +97,8 @@ class DeskModel:
         self.touch()
 
     def targets(self, highlighted: str | None) -> list[str]:
-        """The selected items (in queue order), else the highlighted one."""
-        chosen = [i for i in self.queue if i in self.selected]
+        """The selected items that the filter shows (queue order), else the highlighted one."""
+        chosen = [i["id"] for i in self.visible() if i["id"] in self.selected]
         if chosen:
             return chosen
         return [highlighted] if highlighted else []
