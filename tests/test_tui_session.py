@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 
 from moderator_tui.config import DeskConfig
 from moderator_tui.model import matches
 from moderator_tui.ops import Op, inverse
 from moderator_tui.session import DeskSession
 from tests.conftest import EventFixture
-from tests.support.servers import ServerProcess
+from tests.support.servers import ROOT, ServerProcess
 from tests.support.timing import timeout
 
 
@@ -42,3 +45,15 @@ async def test_a_bad_token_stops_the_desk_with_a_message(server: ServerProcess,
     assert session.model.connection == "refused"
     notice = session.model.last_notice
     assert notice is not None and notice.text == "The server refused this token (unauthorised)."
+
+
+def test_clameur_moderate_refuses_missing_token_or_bad_url() -> None:
+    """`clameur moderate` says what is missing instead of starting a desk that cannot work."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CLAMEUR_TOKEN", "CLAMEUR_SERVER")}
+    base = [sys.executable, "-m", "wall", "moderate"]
+    no_token = subprocess.run(base, env=env, cwd=ROOT, capture_output=True, text=True,
+                              timeout=timeout(20))
+    assert no_token.returncode == 2 and "--token" in no_token.stderr
+    bad_url = subprocess.run([*base, "--token", "x.y", "--server", "ftp://host"], env=env,
+                             cwd=ROOT, capture_output=True, text=True, timeout=timeout(20))
+    assert bad_url.returncode == 2 and "http:// or https://" in bad_url.stderr
