@@ -9,6 +9,7 @@ without a device cookie, so each is a new phone (the rate limits are off: see in
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -19,7 +20,7 @@ from benchmarks.setup import new_event
 from wall import keys
 from wall.redis_client import connect
 
-WRK = "/usr/bin/wrk"
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
 SCRIPT = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -35,6 +36,8 @@ _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 def wrk(url: str, seconds: int, connections: int = 64) -> dict[str, float]:
     """Requests/s, p99 (ms) and errors of one wrk run."""
+    if not Path(WRK).exists():
+        raise RuntimeError("wrk is not installed (Debian: apt-get install wrk)")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(SCRIPT)
     try:
