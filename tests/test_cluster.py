@@ -18,6 +18,8 @@ from tests.support.clients import FeedClient, approved
 from tests.support.cluster import RedisClusterProcesses
 from tests.support.scaleout import (
     NO_LIMITS,
+    check_a_wall_can_resume_on_another_process,
+    check_closing_on_one_process_stops_taps_on_all,
     check_every_wall_gets_every_item_once,
     check_reaction_totals_are_exact,
 )
@@ -127,3 +129,17 @@ async def test_reaction_totals_are_exact_on_the_cluster(
     """Taps sent to both processes add up exactly, whichever master holds the event."""
     event = await event_on_node(cluster_redis, node_index)
     await check_reaction_totals_are_exact(cluster_servers, event, cluster_redis)
+
+
+async def test_a_wall_resumes_on_another_process_on_the_cluster(
+        cluster_servers: list[ServerProcess], cluster_redis: Redis) -> None:
+    """Left one process, back on the other with ?after=: exactly the missed items."""
+    await check_a_wall_can_resume_on_another_process(
+        cluster_servers, await event_on_node(cluster_redis, 1))
+
+
+async def test_closing_stops_taps_on_every_process_on_the_cluster(
+        cluster_servers: list[ServerProcess], cluster_redis: Redis) -> None:
+    """Closed via one process: audiences on both are refused; totals keep earlier taps."""
+    await check_closing_on_one_process_stops_taps_on_all(
+        cluster_servers, await event_on_node(cluster_redis, 2), cluster_redis)

@@ -11,6 +11,8 @@ from redis.asyncio import Redis
 from tests.conftest import make_event
 from tests.support.scaleout import (
     NO_LIMITS,
+    check_a_wall_can_resume_on_another_process,
+    check_closing_on_one_process_stops_taps_on_all,
     check_every_wall_gets_every_item_once,
     check_reaction_totals_are_exact,
 )
@@ -48,3 +50,16 @@ async def test_a_process_joining_late_starts_from_the_stored_totals(
     event = await make_event(redis)
     await check_reaction_totals_are_exact(servers[:1], event, redis)
     await check_reaction_totals_are_exact(servers[1:], event, redis)
+
+
+async def test_a_wall_resumes_on_another_process_without_gap_or_duplicate(
+        servers: list[ServerProcess], redis: Redis) -> None:
+    """Left process 1, back on process 3 with ?after=: exactly the missed items, then live."""
+    await check_a_wall_can_resume_on_another_process(servers, await make_event(redis))
+
+
+async def test_closing_through_one_process_stops_taps_on_every_process(
+        servers: list[ServerProcess], redis: Redis) -> None:
+    """Closed via process 1: audiences on all three get the frame and are refused."""
+    await check_closing_on_one_process_stops_taps_on_all(servers, await make_event(redis),
+                                                          redis)

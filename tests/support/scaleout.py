@@ -132,3 +132,61 @@ async def check_reaction_totals_are_exact(servers: list[ServerProcess], event: E
     finally:
         for wall in walls:
             await wall.close()
+
+
+async def check_a_wall_can_resume_on_another_process(servers: list[ServerProcess],
+                                                     event: EventFixture) -> None:
+    """A wall that left one process and comes back on another with `?after=` gets exactly
+    the items it missed, then the live ones: what a load balancer does to a reconnect."""
+    first, other = servers[0], servers[-1]
+    wall = await FeedClient.connect(f"{first.ws_url}/ws/wall/{event.slug}")
+    await wall.next("snapshot")
+    (seen,) = await approve_through(servers, event, 1)
+    last = (await wall.next("item"))["position"]
+    await wall.close()
+    missed = await approve_through(servers, event, 5)
+    back = await FeedClient.connect(f"{other.ws_url}/ws/wall/{event.slug}?after={last}")
+    try:
+        got = [(await back.next())["item"]["id"] for _ in missed]
+        assert got == missed and seen not in got
+        (live,) = await approve_through(servers[:1], event, 1)
+        assert (await back.next())["item"]["id"] == live
+    finally:
+        await back.close()
+
+
+async def check_closing_on_one_process_stops_taps_on_all(servers: list[ServerProcess],
+                                                         event: EventFixture,
+                                                         redis: Redis) -> None:
+    """An admin closes the event through one process: audiences on every process get the
+    status frame and their taps are refused until it reopens; the totals never count them."""
+    audiences = await walls_on(servers, event.slug, per_server=1, path="audience")
+    try:
+        for audience in audiences:
+            await audience.ws.send('{"type": "reactions", "counts": {"heart": 2}}')
+        expected = {"heart": 2 * len(audiences)}
+        await asyncio.gather(*[totals_reach(a, expected) for a in audiences])
+        async with httpx.AsyncClient(base_url=servers[0].url, timeout=timeout()) as http:
+            res = await http.post(f"/api/events/{event.slug}/status", json={"status": "closed"},
+                                  headers=event.admin_auth)
+            assert res.status_code == 200, res.text
+        for audience in audiences:
+            assert (await audience.next("status"))["status"] == "closed"
+            await audience.ws.send('{"type": "reactions", "counts": {"heart": 50}}')
+            assert (await audience.next("error"))["error"] == "event_closed"
+        # Reopen and tap once more: a refused tap wrongly counted would have been flushed
+        # before (or with) these, so the totals prove none was.
+        async with httpx.AsyncClient(base_url=servers[-1].url, timeout=timeout()) as http:
+            res = await http.post(f"/api/events/{event.slug}/status", json={"status": "open"},
+                                  headers=event.admin_auth)
+            assert res.status_code == 200, res.text
+        for audience in audiences:
+            assert (await audience.next("status"))["status"] == "open"
+            await audience.ws.send('{"type": "reactions", "counts": {"heart": 1}}')
+        expected = {"heart": 3 * len(audiences)}
+        await asyncio.gather(*[totals_reach(a, expected) for a in audiences])
+        stored = await redis.hgetall(keys.reactions(event.slug))
+        assert {k: int(v) for k, v in stored.items()} == expected
+    finally:
+        for audience in audiences:
+            await audience.close()
