@@ -27,6 +27,7 @@ from moderator_tui.widgets.status import DeskHeader
 from moderator_tui.widgets.wall import WallList, wall_entries
 
 AGE_REFRESH = 30.0
+MAX_LISTED = 60  # the oldest first; rebuilding a longer list slows every keystroke
 
 
 class ModeratorApp(DeskActions):
@@ -101,20 +102,24 @@ class ModeratorApp(DeskActions):
         tick = int(now.timestamp() // AGE_REFRESH)
         self.query_one(DeskHeader).show(model)
         visible = model.visible()
-        entries = [(i["id"], item_prompt(i, now, i["id"] in model.selected)) for i in visible]
+        shown = visible[:MAX_LISTED]
+        more = _("… and {n} more: decide these first, or filter with /").format(
+            n=len(visible) - len(shown)) if len(visible) > len(shown) else ""
         self.query_one("#queue", QueueList).show(
-            entries, (tuple(e[0] for e in entries), frozenset(model.selected), tick))
+            (tuple(i["id"] for i in shown), frozenset(model.selected), tick, more),
+            lambda: [(i["id"], item_prompt(i, now, i["id"] in model.selected)) for i in shown],
+            more)
         empty = self.query_one("#queue-empty", Static)
         empty.display = not visible
         empty.update(_("No item matches the filter.") if model.query and model.queue
                      else _("No pending items."))
-        wall = wall_entries(model.wall, now)
-        self.query_one("#wall", WallList).show(wall, (repr(model.wall), tick))
+        self.query_one("#wall", WallList).show((repr(model.wall), tick),
+                                               lambda: wall_entries(model.wall, now))
         title = _("On the wall now") + f" ({model.wall.get('count', 0)})"
         self.query_one("#wall-title", Static).update(title)
-        rules = [(e.item["id"], rule_prompt(e, now)) for e in model.rules]
         self.query_one("#rules", RulesList).show(
-            rules, (tuple((e.item["id"], e.state) for e in model.rules), tick))
+            (tuple((e.item["id"], e.state) for e in model.rules), tick),
+            lambda: [(e.item["id"], rule_prompt(e, now)) for e in model.rules])
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("queue-tab").label = _("Queue") + f" ({len(model.queue)})"
         tabs.get_tab("rules-tab").label = _("Automatic rules") + f" ({len(model.rules)})"

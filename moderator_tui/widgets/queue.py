@@ -6,6 +6,7 @@ Text from the audience is always put in `rich.text.Text` objects, never parsed a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from rich.text import Text
@@ -55,13 +56,21 @@ class ItemList(OptionList):
         option = self.highlighted_option
         return option.id if option else None
 
-    def show(self, entries: list[tuple[str, Text]], signature: object) -> None:
-        """Replace the options when `signature` changed, keeping the cursor on its item."""
+    def show(self, signature: object, build: Callable[[], list[tuple[str, Text]]],
+             more: str = "") -> None:
+        """Rebuild from `build()` when `signature` changed, keeping the cursor on its item.
+
+        `more` is a last, unselectable line (how many items are not listed).
+        """
         if signature == self._signature:
             return
         self._signature = signature
+        entries = build()
         current, index = self.highlighted_id, self.highlighted
-        self.set_options([Option(prompt, id=item_id) for item_id, prompt in entries])
+        options = [Option(prompt, id=item_id) for item_id, prompt in entries]
+        if more:
+            options.append(Option(Text(more, style="dim italic"), disabled=True))
+        self.set_options(options)
         ids = [item_id for item_id, _ in entries]
         if not ids:
             return
