@@ -10,6 +10,9 @@ from tests.support.clients import FeedClient
 from tests.support.desk import post_as, queue_ids, running_desk, settle, shown_text, until
 from tests.support.servers import ServerProcess
 from wall import keys
+from wall.intake import accept
+from wall.models import Item, utc_now_iso
+from wall.store.events import get_event
 
 
 async def _wall(server: ServerProcess, slug: str) -> FeedClient:
@@ -284,3 +287,22 @@ async def test_help_screen_lists_the_keys_in_french(server: ServerProcess,
         assert "annuler votre dernière décision" in keys_text
         await pilot.press("escape")
         assert app.screen.__class__.__name__ != "HelpScreen"
+
+
+async def test_a_long_queue_lists_the_oldest_and_counts_the_rest(
+        server: ServerProcess, event: EventFixture, redis: Redis) -> None:
+    """Past 60 pending items the list shows the oldest 60 and says how many more wait."""
+    found = await get_event(redis, event.slug)
+    assert found is not None
+    for n in range(63):
+        await accept(redis, found, Item(id=f"{event.slug}-{n:02d}", event=event.slug,
+                                        source="sms", source_id=f"s{n}", author=f"P{n}",
+                                        text=f"message {n}", received_at=utc_now_iso()))
+    async with running_desk(server.url, event.slug, event.token) as (app, pilot):
+        ids = queue_ids(app)
+        assert len(ids) == 61 and ids[0] == f"{event.slug}-00" and ids[-1] == "None"
+        assert shown_text(app, "#queue")[-1].startswith("… and 3 more")
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert shown_text(app, "#queue")[-1].startswith("… and 2 more")
+        assert queue_ids(app)[0] == f"{event.slug}-01"
