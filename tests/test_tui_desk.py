@@ -306,3 +306,12 @@ async def test_a_long_queue_lists_the_oldest_and_counts_the_rest(
         await settle(app, pilot)
         assert shown_text(app, "#queue")[-1].startswith("… and 2 more")
         assert queue_ids(app)[0] == f"{event.slug}-01"
+
+
+async def test_header_says_when_the_event_is_closed(server: ServerProcess,
+                                                    redis: Redis) -> None:
+    """A closed event is flagged in the header, so nobody wonders why nothing arrives."""
+    event = await make_event(redis, status="closed")
+    async with running_desk(server.url, event.slug, event.token) as (app, pilot):
+        await until(app, pilot, lambda: app.session.model.counters.get("status") == "closed")
+        assert "event closed" in str(app.query_one("#header").render())

@@ -13,7 +13,7 @@ from moderator_tui.app import ModeratorApp
 from moderator_tui.model import TARGET_STATE
 from moderator_tui.screens.help import KEYS
 from moderator_tui.widgets.rules import RULE_NAMES
-from moderator_tui.widgets.status import STATES
+from moderator_tui.widgets.status import EVENT_STATUSES, STATES
 from tests.support.servers import ROOT
 
 
@@ -35,6 +35,7 @@ def _computed_msgids() -> set[str]:
     modes = {"pre", "post", "pre-moderation", "post-moderation"}
     return (modes | set(TARGET_STATE.values()) | {"retracted"}
             | {label for _, label, _ in STATES.values()} | set(RULE_NAMES.values())
+            | set(EVENT_STATUSES.values())
             | {what for _, what in KEYS}
             | {b.description for b in ModeratorApp.BINDINGS if hasattr(b, "description")})
 

@@ -13,6 +13,7 @@ STATES = {"connecting": ("◌", "connecting…", "warning"),
           "reconnecting": ("◌", "reconnecting…", "warning"),
           "refused": ("✖", "refused", "error"),
           "untrusted": ("✖", "certificate not trusted", "error")}
+EVENT_STATUSES = {"closed": "event closed", "draft": "event not open yet"}
 STYLES = {"ok": "bold green", "warning": "bold yellow", "error": "bold red"}
 
 
@@ -26,6 +27,10 @@ def header_text(model: DeskModel) -> Text:
     if model.outbox_size:
         text.append(" " + _("{n} unsent").format(n=model.outbox_size) + " ",
                     style="bold black on yellow")
+        text.append(" ")
+    status = c.get("status", "open")
+    if status in EVENT_STATUSES:
+        text.append(" " + _(EVENT_STATUSES[status]) + " ", style="bold white on red")
         text.append(" ")
     if model.mode:
         text.append(" " + _("mode: {mode}").format(mode=_(model.mode)) + " ",
