@@ -70,10 +70,10 @@ async def _seed(redis_url: str, slug: str) -> str:
         await redis.aclose()
 
 
-def _desk(server: ServerProcess, redis_url: str, slug: str) -> ModeratorApp:
+def _desk(server: ServerProcess, redis_url: str, slug: str, lang: str = "en") -> ModeratorApp:
     token = asyncio.run(_seed(redis_url, slug))
-    i18n.use("en")
-    return ModeratorApp(DeskConfig(server.url, token, slug, "en"), clock=fixed_clock)
+    i18n.use(lang)
+    return ModeratorApp(DeskConfig(server.url, token, slug, lang), clock=fixed_clock)
 
 
 def _loaded(app: ModeratorApp) -> Callable[[], bool]:
@@ -107,6 +107,14 @@ def test_main_screen(snap_compare: Callable[..., bool], server: ServerProcess, r
     """Queue, detail with the author's history, the wall pane, header counters, footer."""
     app = _desk(server, redis_url, f"snap-main-{size[0]}")
     assert snap_compare(app, terminal_size=size, run_before=_wait_loaded)
+
+
+def test_main_screen_in_french_on_a_small_terminal(snap_compare: Callable[..., bool],
+                                                    server: ServerProcess,
+                                                    redis_url: str) -> None:
+    """The French desk still fits 80×24."""
+    app = _desk(server, redis_url, "snap-main-fr", lang="fr")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_wait_loaded)
 
 
 @pytest.mark.parametrize("size", SIZES)
