@@ -94,7 +94,8 @@ class Decisions:
     def _queue_offline(self, op: Op) -> None:
         if op not in self.outbox:
             self.outbox.append(op)
-        self.model.notify(_("Offline: {n} decision(s) will be sent on reconnection.").format(
+        self.model.notify(_("Not sent yet: {n} decision(s) waiting, sent as soon as the server "
+                            "answers.").format(
             n=len(self.outbox)), "warning")
 
     async def _send(self, op: Op) -> str:

@@ -155,6 +155,10 @@ class DeskSession(Decisions):
         elif kind == "counters":
             self.model.counters = {k: v for k, v in frame.items() if k != "type"}
             self.model.mode = frame.get("mode", self.model.mode)
+            if self.outbox and not self._flush_lock.locked():
+                # The socket stayed up but a send failed (a 503, a lost answer): the
+                # server is answering again, so retry now rather than at the next reconnect.
+                self._spawn(self.flush())
         else:
             return  # reactions frames (up to 10/s): the counters carry the rate
         self.changed()

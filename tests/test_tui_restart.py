@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
@@ -13,6 +14,8 @@ from tests.support.servers import ServerProcess
 from wall import keys
 from wall.intake import accept
 from wall.models import Item, new_item_id, utc_now_iso
+from wall.redis_client import connect
+from wall.redis_server import EmbeddedRedis
 from wall.store.decisions import decide
 from wall.store.events import get_event
 
@@ -70,3 +73,30 @@ async def test_server_restart_mid_session_loses_and_doubles_nothing(
     assert sorted((f["id"], f["action"]) for f in audit) == sorted(
         [(early, "approve"), (twice, "approve")])
     assert await redis.hmget(keys.state(event.slug), [early, twice]) == ["approved", "approved"]
+
+
+async def test_redis_outage_keeps_decisions_until_the_store_is_back(
+        tmp_path: Path) -> None:
+    """Redis down, server up: a decision gets 503, waits, and is sent once Redis returns."""
+    store = EmbeddedRedis(tmp_path / "redis").start()
+    proc = ServerProcess(redis_url=store.url).start()
+    client = connect(store.url)
+    try:
+        event = await make_event(client)
+        item = await post_as(proc.url, event.slug, "pendant la panne", "A")
+        async with running_desk(proc.url, event.slug, event.token) as (app, pilot):
+            store.stop()
+            await pilot.press("a")
+            await settle(app, pilot)
+            assert [op.item_id for op in app.session.outbox] == [item]
+            assert app.session.model.connection == "connected"  # only the store is down
+            store = EmbeddedRedis(tmp_path / "redis", port=store.port).start()
+            await until(app, pilot, lambda: not app.session.outbox)
+            assert await client.hget(keys.state(event.slug), item) == "approved"
+            audit = [f for _, f in await client.xrange(keys.audit(event.slug))
+                     if f["id"] == item]
+            assert [f["action"] for f in audit] == ["approve"]
+    finally:
+        await client.aclose()
+        proc.stop()
+        store.stop()
