@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from tests.support.timing import timeout
+from wall.redis_server import die_with_parent
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,7 +32,7 @@ class IngestProcess:
             args += ["--event", slug]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=log,
-                                            stderr=subprocess.STDOUT)
+                                            stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         return self
 
     def log(self) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from tests.support.timing import timeout
-from wall.redis_server import free_port
+from wall.redis_server import die_with_parent, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,7 +50,7 @@ class ServerProcess:
         args += ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=log,
-                                        stderr=subprocess.STDOUT)
+                                        stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         log.close()
         self.wait_healthy()
         return self
