@@ -14,6 +14,8 @@ LANG_FILES = {"fr": "french.json", "en": "english.json"}
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form, so "CONNARD" and "connârd" match alike."""
+    if text.isascii():  # nothing to decompose, no accents: casefold is lower here
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

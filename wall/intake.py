@@ -22,6 +22,14 @@ class InvalidItem(ValueError):
         self.message = message
 
 
+class EventNotOpen(Exception):
+    """The event was closed or not open yet when the item arrived (`status`)."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
 @dataclass
 class Accepted:
     id: str
@@ -43,10 +51,17 @@ def clean(item: Item, event: Event | None = None) -> Item:
     return item
 
 
-async def accept(redis: Redis, event: Event, item: Item) -> Accepted:
-    """Store `item` once and let the rules decide it; duplicates return the first copy."""
+async def accept(redis: Redis, event: Event, item: Item,
+                 check_status: bool = False) -> Accepted:
+    """Store `item` once and let the rules decide it; duplicates return the first copy.
+
+    `check_status`: the insert itself reads the event's status and raises EventNotOpen
+    (nothing stored) when it is closed or a draft.
+    """
     clean(item, event)
-    inserted = await insert_item(redis, item)
+    inserted = await insert_item(redis, item, event.status if check_status else "")
+    if inserted.refused:
+        raise EventNotOpen(inserted.refused)
     if not inserted.created:
         state = await item_state(redis, event.slug, inserted.id) or "pending"
         return Accepted(inserted.id, _public_status(state), duplicate=True)

@@ -62,7 +62,9 @@ class Item:
     sensitive: bool = False
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        # Fields by name rather than asdict(), which deep-copies each value (per post).
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> Item:

@@ -21,9 +21,14 @@ def _strip_controls(text: str) -> str:
 def normalise_text(text: str) -> str:
     """The text as stored and shown: NFC, no controls, collapsed blanks, trimmed."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _INVISIBLE.sub("", text)
-    text = _strip_controls(text)
+    # Every character removed below is unprintable (Cc, Cf, Cs): most messages have none,
+    # and isprintable() checks in C what the per-character loop checks in Python.
+    if not text.replace("\n", "").isprintable():
+        text = _INVISIBLE.sub("", text)
+        text = _strip_controls(text)
     text = _SPACES.sub(" ", text)
+    if "\n" not in text:
+        return text.strip()
     text = _MANY_NEWLINES.sub("\n\n", text)
     return "\n".join(line.strip() for line in text.split("\n")).strip()
 

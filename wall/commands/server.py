@@ -46,6 +46,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _uvicorn_config(settings: Settings, url: str, host: str, port: int) -> uvicorn.Config:
     return uvicorn.Config(
         create_app(settings, redis_url=url), host=host, port=port, log_level="info",
+        access_log=settings.access_log.strip().lower() in ("1", "true", "yes", "on"),
         proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies, lifespan="on",
         ws_max_size=64 * 1024, server_header=False,
         # No permessage-deflate: a compression context per socket costs far more memory

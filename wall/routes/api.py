@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import hmac
+import re
 import secrets
 from typing import Any
 
@@ -15,7 +17,7 @@ from starlette.routing import Route
 
 from wall.auth import authorise
 from wall.http import error, read_json_object, validation_error
-from wall.intake import InvalidItem, accept
+from wall.intake import EventNotOpen, InvalidItem, accept
 from wall.models import ACTIONS, MAX_AUTHOR, Event, Item, new_item_id, utc_now_iso
 from wall.rules import set_author_flag
 from wall.store.decisions import decide
@@ -44,9 +46,20 @@ async def audience_event(request: Request) -> Event | Response:
         return error(404, "unknown_event", "no such event")
     status = request.app.state.hub.status(slug) or \
         await current_status(request.app.state.redis, slug)
+    return with_status(event, status)
+
+
+def with_status(event: Event, status: str) -> Event:
+    """`event` with its live `status` (none known: as cached)."""
     if status and status != event.status:
-        event = dataclasses.replace(event, status=status)
+        return dataclasses.replace(event, status=status)
     return event
+
+
+async def stored_refusal(request: Request, event: Event) -> Response | None:
+    """The 403 for an event found closed or not open in Redis now, else None."""
+    status = await current_status(request.app.state.redis, event.slug)
+    return event_closed(with_status(event, status))
 
 
 def event_closed(event: Event) -> Response | None:
@@ -57,23 +70,51 @@ def event_closed(event: Event) -> Response | None:
     return None
 
 
+class _DeviceSigner(Signer):
+    """itsdangerous' Signer with its derived key computed once (it re-derives per call)."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__(secret, salt="device")
+        self._key = super().derive_key()
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        return self._key if secret_key is None else super().derive_key(secret_key)
+
+
+@functools.lru_cache(maxsize=4)
+def device_signer(secret: str) -> Signer:
+    return _DeviceSigner(secret)
+
+
 def device_id(request: Request) -> tuple[str, bool]:
     """The device id from its signed cookie, or a new one (True when it must be set).
 
     Signed so that nobody can pick another device's id (and borrow a trusted author's
     identity); clearing the cookie only gives a fresh, untrusted, rate-limited device.
     """
-    signer = Signer(request.app.state.secret, salt="device")
-    try:
-        return signer.unsign(request.cookies.get(DEVICE_COOKIE, "")).decode(), False
-    except BadSignature:
-        return secrets.token_urlsafe(12), True
+    cookie = request.cookies.get(DEVICE_COOKIE, "")
+    if cookie:
+        try:
+            return device_signer(request.app.state.secret).unsign(cookie).decode(), False
+        except BadSignature:
+            pass
+    return secrets.token_urlsafe(12), True
+
+
+_COOKIE_SAFE = re.compile(r"[A-Za-z0-9._-]+")
+_COOKIE_TAIL = f"; HttpOnly; Max-Age={365 * 86400}; Path=/; SameSite=lax"
 
 
 def set_device_cookie(request: Request, response: Response, device: str) -> None:
-    signed = Signer(request.app.state.secret, salt="device").sign(device).decode()
-    response.set_cookie(DEVICE_COOKIE, signed, max_age=365 * 86400, httponly=True,
-                        samesite="lax", secure=request.url.scheme == "https")
+    signed = device_signer(request.app.state.secret).sign(device).decode()
+    secure = request.scope.get("scheme") == "https"
+    if not _COOKIE_SAFE.fullmatch(signed):  # never for our ids; http.cookies would quote
+        response.set_cookie(DEVICE_COOKIE, signed, max_age=365 * 86400, httponly=True,
+                            samesite="lax", secure=secure)
+        return
+    # The header Starlette's set_cookie writes, without building a SimpleCookie per post.
+    value = f"{DEVICE_COOKIE}={signed}{_COOKIE_TAIL}{'; Secure' if secure else ''}"
+    response.raw_headers.append((b"set-cookie", value.encode("latin-1")))
 
 
 def client_ip(request: Request) -> str:
@@ -109,28 +150,41 @@ def _post_fields(data: dict[str, Any]) -> tuple[str, str, str] | Response:
 
 
 async def create_post(request: Request) -> Response:
-    event = await audience_event(request)
-    if isinstance(event, Response):
-        return event
+    """A post from a phone. The event's status is the hub's when this process follows the
+    event; otherwise the insert script reads it (one round trip instead of two), and the
+    error paths before it read it so that a closed event still answers 403 first."""
+    slug = request.path_params["slug"]
+    event = await request.app.state.events.get(slug)
+    if event is None:
+        return error(404, "unknown_event", "no such event")
+    live = request.app.state.hub.status(slug)
+    event = with_status(event, live)
     data = await read_json_object(request)
     fields = _post_fields(data)
     if isinstance(fields, Response):
         return fields
-    if (closed := event_closed(event)) is not None:
+    if live and (closed := event_closed(event)) is not None:
         return closed
     text, author, source_id = fields
     device, new_device = device_id(request)
     limited = await request.app.state.limiter.hit(
         event.slug, [("post_device", device), ("post_ip", client_ip(request))])
     if limited:
+        if not live and (closed := await stored_refusal(request, event)) is not None:
+            return closed
         request.app.state.metrics.limited.labels("post").inc()
         return too_many(limited.retry_after)
     item = Item(id=new_item_id(), event=event.slug, source="web",
                 source_id=f"{device}:{source_id}", author=author, text=text,
                 received_at=utc_now_iso(), author_key=author_key(request, "web", device))
     try:
-        accepted = await accept(request.app.state.redis, event, item)
+        accepted = await accept(request.app.state.redis, event, item, check_status=not live)
+    except EventNotOpen as exc:
+        return event_closed(with_status(event, exc.status)) or \
+            error(403, "event_closed", "this event is closed")
     except InvalidItem as exc:
+        if not live and (closed := await stored_refusal(request, event)) is not None:
+            return closed
         request.app.state.metrics.items.labels("web", "invalid").inc()
         return validation_error(exc.field, exc.message)
     request.app.state.metrics.items.labels(

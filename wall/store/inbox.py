@@ -18,6 +18,12 @@ from wall.store.scripts import LuaScript
 INBOX_MAXLEN = 200_000
 
 _INSERT = """
+if ARGV[9] ~= '' then
+  -- The event's live status, for a post whose process does not follow the event: read
+  -- here, it saves a round trip per post. ARGV[9]: the status assumed if the meta is gone.
+  local status = redis.call('HGET', KEYS[7], 'status') or ARGV[9]
+  if status == 'closed' or status == 'draft' then return {-1, status} end
+end
 local existing = redis.call('HGET', KEYS[1], ARGV[1])
 if existing then return {0, existing} end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
@@ -41,18 +47,27 @@ class Inserted:
     # The author's flags ({"banned", "trusted"}) as the insert read them; None without an
     # author key or for a duplicate.
     flags: dict[str, bool] | None = None
+    # With `check_status`: the event's status ("closed" or "draft") when it refused the item.
+    refused: str = ""
 
 
-async def insert_item(redis: Redis, item: Item) -> Inserted:
-    """Put `item` in the inbox and the pending queue, unless its source id was seen."""
+async def insert_item(redis: Redis, item: Item, check_status: str = "") -> Inserted:
+    """Put `item` in the inbox and the pending queue, unless its source id was seen.
+
+    `check_status` (non-empty): first read the event's status and refuse the item (nothing
+    stored) when it is closed or still a draft; the value stands in if the event is gone.
+    """
     slug = item.event
     created, item_id, *flags = await _INSERT_SCRIPT(
         redis,
         [keys.seen(slug), keys.inbox(slug), keys.items(slug), keys.state(slug),
-         keys.pending(slug), keys.authors(slug)],
+         keys.pending(slug), keys.authors(slug), keys.meta(slug)],
         [f"{item.source}:{item.source_id}", item.id, item.to_json(), item.source,
-         item.source_id, INBOX_MAXLEN, int(time.time() * 1000), item.author_key or ""],
+         item.source_id, INBOX_MAXLEN, int(time.time() * 1000), item.author_key or "",
+         check_status],
     )
+    if int(created) < 0:
+        return Inserted("", False, refused=str(item_id))
     known = {"banned": flags[0] == "1", "trusted": flags[1] == "1"} if flags else None
     return Inserted(str(item_id), bool(created), known)
 
