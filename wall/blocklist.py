@@ -29,12 +29,35 @@ def base_words() -> frozenset[str]:
     return frozenset(w for w in words if w.strip())
 
 
+def _trie_regex(words: list[str]) -> str:
+    """One regex for `words` as a trie: shared prefixes are read once, so a position is
+    tried against one branch per character rather than against every word in turn (a flat
+    alternation of ~1,000 words cost ~15 µs per post). Longer continuations come before
+    ending the word, so at any start the longest listed word followed by a non-word
+    character matches, as with the flat list sorted longest first."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return _node_regex(trie)
+
+
+def _node_regex(node: dict[str, dict]) -> str:
+    branches = [re.escape(ch) + _node_regex(child) for ch, child in node.items() if ch]
+    if "" in node:
+        branches.append(r"(?!\w)")
+    if len(branches) == 1:
+        return branches[0]
+    return "(?:" + "|".join(branches) + ")"
+
+
 @cache
 def _pattern(words: frozenset[str]) -> re.Pattern[str] | None:
     if not words:
         return None
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+    return re.compile(r"(?<!\w)" + _trie_regex(sorted(words)))
 
 
 @cache  # per post otherwise: a set of every base word built, folded and hashed (~15 µs)

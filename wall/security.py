@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Source images (X, Mastodon, Bluesky CDNs) are shown on the wall: https images allowed.
@@ -17,10 +16,25 @@ AUDIENCE_POSTS = ("/posts", "/reactions")
 CLOSE_FOREIGN_ORIGIN = 4403
 
 
-def _same_origin(origin: str, headers: Headers, allowed: set[str]) -> bool:
+_ORIGIN_HEADERS = frozenset((b"sec-fetch-site", b"origin", b"x-forwarded-host", b"host"))
+
+
+def _origin_headers(scope: Scope) -> dict[bytes, str]:
+    """The headers the origin checks read, in one pass over the raw list (first of each).
+
+    Starlette's `Headers.get` scans the whole list per name and raises inside for a
+    missing one: four of those cost ~5 % of a post."""
+    found: dict[bytes, str] = {}
+    for name, value in scope["headers"]:
+        if name in _ORIGIN_HEADERS and name not in found:
+            found[name] = value.decode("latin-1")
+    return found
+
+
+def _same_origin(origin: str, headers: dict[bytes, str], allowed: set[str]) -> bool:
     if origin in allowed:
         return True
-    host = headers.get("x-forwarded-host") or headers.get("host", "")
+    host = headers.get(b"x-forwarded-host") or headers.get(b"host", "")
     return urlsplit(origin).netloc.lower() == host.lower()
 
 
@@ -46,16 +60,16 @@ class SecurityMiddleware:
             await self.app(scope, receive, send)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
-        origin = Headers(scope=scope).get("origin")
-        if origin and not _same_origin(origin, Headers(scope=scope), self.allowed):
+        headers = _origin_headers(scope)
+        origin = headers.get(b"origin")
+        if origin and not _same_origin(origin, headers, self.allowed):
             await receive()  # websocket.connect
             await send({"type": "websocket.close", "code": CLOSE_FOREIGN_ORIGIN})
             return
         await self.app(scope, receive, send)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = Headers(scope=scope)
-        if _is_audience_write(scope) and self._foreign(headers):
+        if _is_audience_write(scope) and self._foreign(_origin_headers(scope)):
             await self._refuse(send)
             return
 
@@ -71,10 +85,10 @@ class SecurityMiddleware:
 
         await self.app(scope, receive, send_with_headers)
 
-    def _foreign(self, headers: Headers) -> bool:
-        if headers.get("sec-fetch-site", "") == "cross-site":
+    def _foreign(self, headers: dict[bytes, str]) -> bool:
+        if headers.get(b"sec-fetch-site", "") == "cross-site":
             return True
-        origin = headers.get("origin")
+        origin = headers.get(b"origin")
         if not origin:
             return False
         return not _same_origin(origin, headers, self.allowed)

@@ -127,9 +127,15 @@ def too_many(retry_after: int) -> Response:
                  headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
 
 
+@functools.lru_cache(maxsize=4)
+def _author_mac(secret: str) -> hmac.HMAC:
+    return hmac.new(secret.encode(), digestmod=hashlib.sha256)
+
+
 def author_key(request: Request, kind: str, identity: str) -> str:
     """A keyed hash of a device or phone: it identifies without revealing."""
-    digest = hmac.new(request.app.state.secret.encode(), identity.encode(), hashlib.sha256)
+    digest = _author_mac(request.app.state.secret).copy()  # the keyed state, set up once
+    digest.update(identity.encode())
     return f"{kind}:{digest.hexdigest()[:20]}"
 
 

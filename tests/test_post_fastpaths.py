@@ -1,0 +1,161 @@
+"""The post path's shortcuts (docs/performance.md) answer exactly what the long way did:
+the live status read by the insert script, the hand-written device cookie, the word-list
+trie, the normaliser's and fold's fast paths."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import httpx
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from redis.asyncio import Redis
+from starlette.responses import Response
+
+from tests.conftest import EventFixture
+from tests.support.clients import post
+from tests.support.servers import ServerProcess
+from wall import keys
+from wall.blocklist import _pattern, base_words, fold
+from wall.routes.api import DEVICE_COOKIE
+from wall.store.events import update_event
+from wall.text import normalise_text
+
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
+
+
+def slow_normalise(text: str) -> str:
+    """The normaliser before its fast paths: every step on every text."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _INVISIBLE.sub("", text)
+    text = "".join(ch for ch in text
+                   if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
+    text = re.sub(r"[ \t]+", " ", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return "\n".join(line.strip() for line in text.split("\n")).strip()
+
+
+def slow_fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def flat_pattern(words: frozenset[str]) -> re.Pattern[str]:
+    """The word list as one flat alternation, longest first (before the trie)."""
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+def found(pattern: re.Pattern[str] | None, text: str) -> tuple[int, str] | None:
+    match = pattern.search(text) if pattern is not None else None
+    return (match.start(), match.group(0)) if match else None
+
+
+TEXT = st.text(alphabet=st.sampled_from(list(
+    "ab Zé\u0301\n\r\t\u00a0\u3000\u2028\u200b\u202e\u00ad\ufeff\x00\x07ßŒ,.-")), max_size=20)
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXT)
+def test_normaliser_fast_paths_give_the_full_result(text: str) -> None:
+    """Printable or single-line text skips steps but comes out as the full pipeline's."""
+    assert normalise_text(text) == slow_normalise(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXT)
+def test_fold_ascii_fast_path_gives_the_full_result(text: str) -> None:
+    """fold() of ASCII text (lowercase only) equals NFKD + casefold + no combining marks."""
+    assert fold(text) == slow_fold(text)
+    assert fold(text.encode("ascii", "ignore").decode()) == \
+        slow_fold(text.encode("ascii", "ignore").decode())
+
+
+WORDS = st.frozensets(st.text(alphabet="ab .-é", min_size=1, max_size=4)
+                      .filter(lambda w: bool(w.strip())), min_size=1, max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(WORDS, st.lists(st.text(alphabet="ab .-éx", max_size=10), min_size=1, max_size=5))
+def test_word_trie_matches_what_the_flat_list_matched(words: frozenset[str],
+                                                      texts: list[str]) -> None:
+    """Same first match (position and word, longest first) as the flat alternation."""
+    trie, flat = _pattern(words), flat_pattern(words)
+    for text in texts:
+        assert found(trie, text) == found(flat, text)
+
+
+def test_word_trie_on_the_real_lists_matches_the_flat_list() -> None:
+    """On the French and English lists, sentences built of listed words match alike."""
+    words = sorted(base_words())
+    trie, flat = _pattern(frozenset(words)), flat_pattern(frozenset(words))
+    matched = 0
+    for n, word in enumerate(words):
+        text = fold(f"bonjour {word}{'s' if n % 3 == 0 else ''}, {words[n // 2]} la salle")
+        assert found(trie, text) == found(flat, text)
+        matched += found(trie, text) is not None
+    assert matched > len(words) // 2
+
+
+def test_device_cookie_header_is_the_one_starlette_writes() -> None:
+    """The hand-written Set-Cookie equals Starlette's set_cookie, over http and https."""
+    from types import SimpleNamespace
+
+    from wall.routes.api import device_signer, set_device_cookie
+
+    for scheme in ("http", "https"):
+        request = SimpleNamespace(scope={"scheme": scheme},
+                                  app=SimpleNamespace(state=SimpleNamespace(secret="k")))
+        ours = Response()
+        set_device_cookie(request, ours, "AbC-d_e")  # type: ignore[arg-type]
+        theirs = Response()
+        theirs.set_cookie(DEVICE_COOKIE, device_signer("k").sign("AbC-d_e").decode(),
+                          max_age=365 * 86400, httponly=True, samesite="lax",
+                          secure=scheme == "https")
+        assert ours.raw_headers == theirs.raw_headers
+
+
+async def test_device_cookie_round_trips_through_the_server(
+        http: httpx.AsyncClient, event: EventFixture, redis: Redis) -> None:
+    """The first post sets the cookie; later posts keep the same author (no new cookie)."""
+    first = await post(http, event.slug, "un")
+    assert DEVICE_COOKIE in first.cookies
+    second = await post(http, event.slug, "deux")
+    assert second.status_code == 202 and DEVICE_COOKIE not in second.cookies
+    items = [await redis.hget(keys.items(event.slug), r.json()["id"]) for r in (first, second)]
+    assert '"author_key":"web:' in items[0] and \
+        items[0].split('"author_key":')[1][:26] == items[1].split('"author_key":')[1][:26]
+
+
+async def test_closing_is_seen_at_once_though_settings_are_cached(
+        http: httpx.AsyncClient, event: EventFixture, redis: Redis) -> None:
+    """Settings cached as open, event closed in Redis: the next post is 403, nothing kept;
+    an empty message or a phone past its limit still hears `closed` first."""
+    assert (await post(http, event.slug, "avant")).status_code == 202
+    before = await redis.xlen(keys.inbox(event.slug))
+    await update_event(redis, event.slug, {"status": "closed"})
+    for text in ("après", "   "):
+        res = await post(http, event.slug, text)
+        assert res.status_code == 403 and res.json()["error"] == "event_closed"
+    await update_event(redis, event.slug, {"status": "draft"})
+    res = await post(http, event.slug, "brouillon")
+    assert res.status_code == 403 and res.json()["error"] == "event_not_open"
+    assert await redis.xlen(keys.inbox(event.slug)) == before
+
+
+async def test_a_phone_past_its_limit_on_a_closed_event_hears_closed(
+        redis_url: str, event: EventFixture, redis: Redis) -> None:
+    """Past the per-device post limit, a closed event answers 403, not 429."""
+    server = ServerProcess(redis_url=redis_url,
+                           env={"CLAMEUR_RATE_LIMITS": "post_device=2/60"}).start()
+    try:
+        async with httpx.AsyncClient(base_url=server.url) as phone:
+            codes = [(await post(phone, event.slug, f"message {n}")).status_code
+                     for n in range(3)]
+            assert codes == [202, 202, 429]
+            await update_event(redis, event.slug, {"status": "closed"})
+            res = await post(phone, event.slug, "encore")
+            assert res.status_code == 403 and res.json()["error"] == "event_closed"
+    finally:
+        server.stop()
