@@ -116,6 +116,20 @@ def test_device_cookie_header_is_the_one_starlette_writes() -> None:
         assert ours.raw_headers == theirs.raw_headers
 
 
+def test_device_signer_signs_as_itsdangerous_does() -> None:
+    """The cached signer's cookies and itsdangerous' plain Signer's are interchangeable."""
+    from itsdangerous import Signer
+
+    from wall.routes.api import device_signer
+
+    for secret in ("k", "bench-secret", "clé"):
+        plain = Signer(secret, salt="device")
+        for device in ("AbC-d_e", "x" * 16, ""):
+            assert device_signer(secret).sign(device) == plain.sign(device)
+            assert device_signer(secret).unsign(plain.sign(device)) == device.encode()
+    assert device_signer("k").sign("a") != device_signer("l").sign("a")
+
+
 async def test_device_cookie_round_trips_through_the_server(
         http: httpx.AsyncClient, event: EventFixture, redis: Redis) -> None:
     """The first post sets the cookie; later posts keep the same author (no new cookie)."""

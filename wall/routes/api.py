@@ -11,6 +11,7 @@ import secrets
 from typing import Any
 
 from itsdangerous import BadSignature, Signer
+from itsdangerous.encoding import base64_encode, want_bytes
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -71,14 +72,23 @@ def event_closed(event: Event) -> Response | None:
 
 
 class _DeviceSigner(Signer):
-    """itsdangerous' Signer with its derived key computed once (it re-derives per call)."""
+    """itsdangerous' Signer with its key derived and its HMAC keyed once (it redoes both
+    per call): the same signatures, a third of the cost."""
 
     def __init__(self, secret: str) -> None:
         super().__init__(secret, salt="device")
         self._key = super().derive_key()
+        self._mac = hmac.new(self._key, digestmod=self.digest_method)
 
     def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
-        return self._key if secret_key is None else super().derive_key(secret_key)
+        if secret_key is None or want_bytes(secret_key) == self.secret_keys[-1]:
+            return self._key
+        return super().derive_key(secret_key)
+
+    def get_signature(self, value: str | bytes) -> bytes:
+        mac = self._mac.copy()
+        mac.update(want_bytes(value))
+        return base64_encode(mac.digest())
 
 
 @functools.lru_cache(maxsize=4)
