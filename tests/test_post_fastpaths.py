@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 
 import httpx
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis
@@ -158,18 +160,46 @@ async def test_closing_is_seen_at_once_though_settings_are_cached(
     assert await redis.xlen(keys.inbox(event.slug)) == before
 
 
-async def test_a_phone_past_its_limit_on_a_closed_event_hears_closed(
-        redis_url: str, event: EventFixture, redis: Redis) -> None:
-    """Past the per-device post limit, a closed event answers 403, not 429."""
+@pytest.fixture(scope="module")
+def limited_server(redis_url: str) -> Iterator[ServerProcess]:
+    """A server where a device may post twice a minute."""
     server = ServerProcess(redis_url=redis_url,
                            env={"CLAMEUR_RATE_LIMITS": "post_device=2/60"}).start()
-    try:
-        async with httpx.AsyncClient(base_url=server.url) as phone:
-            codes = [(await post(phone, event.slug, f"message {n}")).status_code
-                     for n in range(3)]
-            assert codes == [202, 202, 429]
-            await update_event(redis, event.slug, {"status": "closed"})
-            res = await post(phone, event.slug, "encore")
-            assert res.status_code == 403 and res.json()["error"] == "event_closed"
-    finally:
-        server.stop()
+    yield server
+    server.stop()
+
+
+async def test_a_phone_past_its_limit_on_a_closed_event_hears_closed(
+        limited_server: ServerProcess, event: EventFixture, redis: Redis) -> None:
+    """Past the per-device post limit, a closed event answers 403, not 429."""
+    async with httpx.AsyncClient(base_url=limited_server.url) as phone:
+        codes = [(await post(phone, event.slug, f"message {n}")).status_code
+                 for n in range(3)]
+        assert codes == [202, 202, 429]
+        await update_event(redis, event.slug, {"status": "closed"})
+        res = await post(phone, event.slug, "encore")
+        assert res.status_code == 403 and res.json()["error"] == "event_closed"
+
+
+async def test_posts_refused_as_closed_do_not_count_against_the_limit(
+        limited_server: ServerProcess, event: EventFixture, redis: Redis) -> None:
+    """Three posts to the closed event, reopened: the phone still has its second post."""
+    async with httpx.AsyncClient(base_url=limited_server.url) as phone:
+        assert (await post(phone, event.slug, "un")).status_code == 202
+        await update_event(redis, event.slug, {"status": "closed"})
+        assert [(await post(phone, event.slug, "fermé")).status_code
+                for _ in range(3)] == [403] * 3
+        await update_event(redis, event.slug, {"status": "open"})
+        assert [(await post(phone, event.slug, f"rouvert {n}")).status_code
+                for n in range(2)] == [202, 429]
+    assert await redis.hlen(keys.items(event.slug)) == 2
+
+
+async def test_empty_messages_count_against_the_limit(
+        limited_server: ServerProcess, event: EventFixture, redis: Redis) -> None:
+    """An empty message is 422 but counted, as before the count moved into the insert."""
+    async with httpx.AsyncClient(base_url=limited_server.url) as phone:
+        codes = [(await post(phone, event.slug, text)).status_code
+                 for text in ("plein", "   ", "encore", "   ")]
+    assert codes == [202, 422, 429, 429]
+    assert await redis.hlen(keys.items(event.slug)) == 1

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from wall.models import MAX_AUTHOR, MAX_TEXT, Event, Item
+from wall.ratelimit import Limited
 from wall.rules import evaluate, remove_links
 from wall.store.decisions import decide
 from wall.store.inbox import insert_item, item_state
@@ -30,6 +31,14 @@ class EventNotOpen(Exception):
         self.status = status
 
 
+class RateLimited(Exception):
+    """A rate limit counted with the insert refused the item (`limited.retry_after`)."""
+
+    def __init__(self, limited: Limited) -> None:
+        super().__init__(limited.retry_after)
+        self.limited = limited
+
+
 @dataclass
 class Accepted:
     id: str
@@ -51,17 +60,20 @@ def clean(item: Item, event: Event | None = None) -> Item:
     return item
 
 
-async def accept(redis: Redis, event: Event, item: Item,
-                 check_status: bool = False) -> Accepted:
+async def accept(redis: Redis, event: Event, item: Item, check_status: bool = False,
+                 limits: tuple[list[str], list[int]] | None = None) -> Accepted:
     """Store `item` once and let the rules decide it; duplicates return the first copy.
 
     `check_status`: the insert itself reads the event's status and raises EventNotOpen
-    (nothing stored) when it is closed or a draft.
+    (nothing stored) when it is closed or a draft. `limits` (`RateLimiter.plan`): the
+    insert counts them next and raises RateLimited (nothing stored) past one.
     """
     clean(item, event)
-    inserted = await insert_item(redis, item, event.status if check_status else "")
+    inserted = await insert_item(redis, item, event.status if check_status else "", limits)
     if inserted.refused:
         raise EventNotOpen(inserted.refused)
+    if (limited := Limited.after(inserted.wait_ms)) is not None:
+        raise RateLimited(limited)
     if not inserted.created:
         state = await item_state(redis, event.slug, inserted.id) or "pending"
         return Accepted(inserted.id, _public_status(state), duplicate=True)

@@ -60,6 +60,11 @@ def parse_limits(spec: str) -> dict[str, tuple[int, int]] | None:
 class Limited:
     retry_after: int  # seconds
 
+    @classmethod
+    def after(cls, wait_ms: int) -> Limited | None:
+        """Limited for a wait (ms) the script returned; None when there is none."""
+        return cls(retry_after=max(1, -(-wait_ms // 1000))) if wait_ms > 0 else None
+
 
 class RateLimiter:
     def __init__(self, redis: Redis, spec: str = "") -> None:
@@ -67,19 +72,26 @@ class RateLimiter:
         self.limits = parse_limits(spec or "")
         self._script = redis.register_script(_CHECK)
 
-    async def hit(self, slug: str, checks: list[tuple[str, str]], cost: int = 1) -> Limited | None:
-        """Count `cost` against each (limit name, identity); Limited when one is exceeded."""
+    def plan(self, slug: str, checks: list[tuple[str, str]],
+             cost: int = 1) -> tuple[list[str], list[int]] | None:
+        """The keys and arguments (cost, then count and window per key) that count `cost`
+        against each (limit name, identity), for `hit` or for a script that counts them
+        itself before its own work (the insert script, wall/store/inbox.py: one round trip
+        per post); None when limits are off."""
         if self.limits is None or not checks:
             return None
-        names = [name for name, _ in checks]
         key_list = [keys.rate(slug, name, ident) for name, ident in checks]
         args: list[int] = [cost]
-        for name in names:
+        for name, _ in checks:
             args.extend(self.limits[name])
-        wait_ms = int(await self._script(keys=key_list, args=args))
-        if wait_ms <= 0:
+        return key_list, args
+
+    async def hit(self, slug: str, checks: list[tuple[str, str]], cost: int = 1) -> Limited | None:
+        """Count `cost` against each (limit name, identity); Limited when one is exceeded."""
+        plan = self.plan(slug, checks, cost)
+        if plan is None:
             return None
-        return Limited(retry_after=max(1, -(-wait_ms // 1000)))
+        return Limited.after(int(await self._script(keys=plan[0], args=plan[1])))
 
 
 class TokenBucket:

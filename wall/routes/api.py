@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from wall.auth import authorise
 from wall.http import error, read_json_object, validation_error
-from wall.intake import EventNotOpen, InvalidItem, accept
+from wall.intake import EventNotOpen, InvalidItem, RateLimited, accept
 from wall.models import ACTIONS, MAX_AUTHOR, Event, Item, new_item_id, utc_now_iso
 from wall.rules import set_author_flag
 from wall.store.decisions import decide
@@ -166,9 +166,10 @@ def _post_fields(data: dict[str, Any]) -> tuple[str, str, str] | Response:
 
 
 async def create_post(request: Request) -> Response:
-    """A post from a phone. The event's status is the hub's when this process follows the
-    event; otherwise the insert script reads it (one round trip instead of two), and the
-    error paths before it read it so that a closed event still answers 403 first."""
+    """A post from a phone, in one Redis round trip: the insert script also counts the
+    rate limits and, unless this process follows the event (the hub's status is then
+    used), reads the event's status first. An item refused before the insert (empty
+    message) still reads the status, then counts the limits, in the same order."""
     slug = request.path_params["slug"]
     event = await request.app.state.events.get(slug)
     if event is None:
@@ -183,24 +184,26 @@ async def create_post(request: Request) -> Response:
         return closed
     text, author, source_id = fields
     device, new_device = device_id(request)
-    limited = await request.app.state.limiter.hit(
-        event.slug, [("post_device", device), ("post_ip", client_ip(request))])
-    if limited:
-        if not live and (closed := await stored_refusal(request, event)) is not None:
-            return closed
-        request.app.state.metrics.limited.labels("post").inc()
-        return too_many(limited.retry_after)
+    limiter = request.app.state.limiter
+    checks = [("post_device", device), ("post_ip", client_ip(request))]
     item = Item(id=new_item_id(), event=event.slug, source="web",
                 source_id=f"{device}:{source_id}", author=author, text=text,
                 received_at=utc_now_iso(), author_key=author_key(request, "web", device))
     try:
-        accepted = await accept(request.app.state.redis, event, item, check_status=not live)
+        accepted = await accept(request.app.state.redis, event, item, check_status=not live,
+                                limits=limiter.plan(event.slug, checks))
     except EventNotOpen as exc:
         return event_closed(with_status(event, exc.status)) or \
             error(403, "event_closed", "this event is closed")
+    except RateLimited as exc:
+        request.app.state.metrics.limited.labels("post").inc()
+        return too_many(exc.limited.retry_after)
     except InvalidItem as exc:
         if not live and (closed := await stored_refusal(request, event)) is not None:
             return closed
+        if limited := await limiter.hit(event.slug, checks):
+            request.app.state.metrics.limited.labels("post").inc()
+            return too_many(limited.retry_after)
         request.app.state.metrics.items.labels("web", "invalid").inc()
         return validation_error(exc.field, exc.message)
     request.app.state.metrics.items.labels(

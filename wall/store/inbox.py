@@ -24,6 +24,22 @@ if ARGV[9] ~= '' then
   local status = redis.call('HGET', KEYS[7], 'status') or ARGV[9]
   if status == 'closed' or status == 'draft' then return {-1, status} end
 end
+if #KEYS > 7 then
+  -- Rate limits (wall/ratelimit.py, the same counting as its script): KEYS[8..] with
+  -- ARGV[10] the cost, then a count and a window per key.
+  local cost, wait = tonumber(ARGV[10]), 0
+  for i = 8, #KEYS do
+    local j = 11 + 2 * (i - 8)
+    local limit, window = tonumber(ARGV[j]), tonumber(ARGV[j + 1])
+    local n = redis.call('INCRBY', KEYS[i], cost)
+    if n == cost then redis.call('PEXPIRE', KEYS[i], window * 1000) end
+    if n > limit then
+      local ttl = redis.call('PTTL', KEYS[i])
+      if ttl > wait then wait = ttl end
+    end
+  end
+  if wait > 0 then return {-2, wait} end
+end
 local existing = redis.call('HGET', KEYS[1], ARGV[1])
 if existing then return {0, existing} end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
@@ -49,25 +65,32 @@ class Inserted:
     flags: dict[str, bool] | None = None
     # With `check_status`: the event's status ("closed" or "draft") when it refused the item.
     refused: str = ""
+    # With `limits`: the wait (ms) when a rate limit refused the item.
+    wait_ms: int = 0
 
 
-async def insert_item(redis: Redis, item: Item, check_status: str = "") -> Inserted:
+async def insert_item(redis: Redis, item: Item, check_status: str = "",
+                      limits: tuple[list[str], list[int]] | None = None) -> Inserted:
     """Put `item` in the inbox and the pending queue, unless its source id was seen.
 
     `check_status` (non-empty): first read the event's status and refuse the item (nothing
     stored) when it is closed or still a draft; the value stands in if the event is gone.
+    `limits` (`RateLimiter.plan`): then count them, and refuse the item past one.
     """
     slug = item.event
+    rate_keys, rate_args = limits or ([], [])
     created, item_id, *flags = await _INSERT_SCRIPT(
         redis,
         [keys.seen(slug), keys.inbox(slug), keys.items(slug), keys.state(slug),
-         keys.pending(slug), keys.authors(slug), keys.meta(slug)],
+         keys.pending(slug), keys.authors(slug), keys.meta(slug), *rate_keys],
         [f"{item.source}:{item.source_id}", item.id, item.to_json(), item.source,
          item.source_id, INBOX_MAXLEN, int(time.time() * 1000), item.author_key or "",
-         check_status],
+         check_status, *rate_args],
     )
-    if int(created) < 0:
+    if int(created) == -1:
         return Inserted("", False, refused=str(item_id))
+    if int(created) == -2:
+        return Inserted("", False, wait_ms=int(item_id))
     known = {"banned": flags[0] == "1", "trusted": flags[1] == "1"} if flags else None
     return Inserted(str(item_id), bool(created), known)
 
