@@ -1,7 +1,7 @@
 """Decisions as the desk makes them: sent at once, or kept in order while offline.
 
 A decision goes out over HTTP at once. When the server cannot be reached it waits in the
-outbox (shown in the header) and is sent once the socket is back; a resend the server had
+outbox (shown in the header), in order, until the server answers again; a resend it had
 already applied comes back as a 409 naming us, which counts as done — so nothing is lost
 and nothing is applied twice. The last decision (or batch) is remembered for undo.
 """
@@ -67,7 +67,8 @@ class Decisions:
         done: list[Op] = []
         for op in ops:
             removed = self._optimistic(op)
-            if self.model.connection != "connected":
+            if self.model.connection != "connected" or self.outbox:
+                # Behind earlier unsent decisions: keep the order (approve before pin).
                 self._queue_offline(op)
                 done.append(op)
                 continue
@@ -83,6 +84,9 @@ class Decisions:
             undo = [inv for op in reversed(done) if (inv := inverse(op)) is not None]
             self.last = undo
         self.changed()
+        if self.outbox and self.model.connection == "connected" and \
+                not self._flush_lock.locked():
+            await self.flush()
         return len(done)
 
     def _optimistic(self, op: Op) -> dict[str, Any] | None:
@@ -134,7 +138,7 @@ class Decisions:
                 if outcome == "failed":
                     self.schedule("queue")
             if sent:
-                self.model.notify(_("{n} decision(s) sent after reconnection.").format(n=sent))
+                self.model.notify(_("{n} waiting decision(s) sent.").format(n=sent))
             self.changed()
 
     async def set_mode(self, mode: str) -> bool:

@@ -66,7 +66,7 @@ async def test_server_restart_mid_session_loses_and_doubles_nothing(
         assert queue_ids(app) == [meanwhile.id]
         assert "reconnecting" not in str(app.query_one("#header").render())
         assert not any(n.level == "error" for n in model.notices)
-        assert any(n.text == "2 decision(s) sent after reconnection." for n in model.notices)
+        assert any(n.text == "2 waiting decision(s) sent." for n in model.notices)
 
     audit = [f for _, f in await redis.xrange(keys.audit(event.slug))
              if f["id"] in (early, twice)]
