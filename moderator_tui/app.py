@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -132,7 +133,7 @@ class ModeratorApp(DeskActions):
         bar = self.query_one("#notice", Static)
         hint = _("You moderate as {name}. Press ? for every key.").format(
             name=model.moderator) if model.moderator else ""
-        bar.update(notice.text if notice else hint)
+        bar.update(Text(notice.text if notice else hint))  # may quote audience text
         for level in ("info", "warning", "error"):
             bar.set_class(bool(notice and notice.level == level), f"-{level}")
 

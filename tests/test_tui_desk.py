@@ -6,7 +6,7 @@ import httpx
 from redis.asyncio import Redis
 
 from tests.conftest import EventFixture, make_event
-from tests.support.clients import FeedClient
+from tests.support.clients import FeedClient, decide
 from tests.support.desk import post_as, queue_ids, running_desk, settle, shown_text, until
 from tests.support.servers import ServerProcess
 from wall import keys
@@ -226,10 +226,17 @@ async def test_filter_by_text_and_by_source(server: ServerProcess, event: EventF
 async def test_text_is_shown_as_typed_never_as_markup(server: ServerProcess,
                                                       event: EventFixture) -> None:
     """Rich/Textual markup in a message is displayed literally."""
-    await post_as(server.url, event.slug, "[red]rouge[/red] [link=http://x]clic[/link]", "[b]")
+    item = await post_as(server.url, event.slug, "[red]rouge[/red] [link=http://x]clic[/link]",
+                         "[b]")
     async with running_desk(server.url, event.slug, event.token) as (app, pilot):
         line = shown_text(app, "#queue")[0]
         assert "[red]rouge[/red] [link=http://x]clic[/link]" in line and "· [b] ·" in line
+        async with httpx.AsyncClient(base_url=server.url) as other_desk:
+            res = await decide(other_desk, event.slug, item, "reject", event.admin_token)
+            assert res.status_code == 200
+        await until(app, pilot, lambda: not app.session.model.queue)
+        notice = str(app.query_one("#notice").render())
+        assert notice == "«[red]rouge[/red] [link=http://x]clic[/l…» ([b]) rejected by root"
 
 
 async def test_mode_switch_asks_first_and_needs_an_admin(server: ServerProcess,
