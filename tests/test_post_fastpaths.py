@@ -20,7 +20,7 @@ from tests.support.clients import post
 from tests.support.servers import ServerProcess
 from wall import keys
 from wall.blocklist import _pattern, base_words, fold
-from wall.routes.api import DEVICE_COOKIE
+from wall.identity import DEVICE_COOKIE
 from wall.store.events import update_event
 from wall.text import normalise_text
 
@@ -104,7 +104,7 @@ def test_device_cookie_header_is_the_one_starlette_writes() -> None:
     """The hand-written Set-Cookie equals Starlette's set_cookie, over http and https."""
     from types import SimpleNamespace
 
-    from wall.routes.api import device_signer, set_device_cookie
+    from wall.identity import device_signer, set_device_cookie
 
     for scheme in ("http", "https"):
         request = SimpleNamespace(scope={"scheme": scheme},
@@ -122,7 +122,7 @@ def test_device_signer_signs_as_itsdangerous_does() -> None:
     """The cached signer's cookies and itsdangerous' plain Signer's are interchangeable."""
     from itsdangerous import Signer
 
-    from wall.routes.api import device_signer
+    from wall.identity import device_signer
 
     for secret in ("k", "bench-secret", "clé"):
         plain = Signer(secret, salt="device")

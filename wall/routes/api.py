@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
-import hashlib
-import hmac
-import re
 import secrets
 from typing import Any
 
-from itsdangerous import BadSignature, Signer
-from itsdangerous.encoding import base64_encode, want_bytes
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from wall.auth import authorise
 from wall.http import error, read_json_object, validation_error
+from wall.identity import author_key, client_ip, device_id, set_device_cookie
 from wall.intake import EventNotOpen, InvalidItem, RateLimited, accept
 from wall.models import ACTIONS, MAX_AUTHOR, Event, Item, new_item_id, utc_now_iso
 from wall.rules import set_author_flag
@@ -26,7 +21,6 @@ from wall.store.events import get_event
 from wall.store.inbox import get_item, pending_items
 from wall.store.status import current_status
 
-DEVICE_COOKIE = "clameur_device"
 MAX_REACTION_BATCH = 200
 
 
@@ -71,82 +65,9 @@ def event_closed(event: Event) -> Response | None:
     return None
 
 
-class _DeviceSigner(Signer):
-    """itsdangerous' Signer with its key derived and its HMAC keyed once (it redoes both
-    per call): the same signatures, a third of the cost."""
-
-    def __init__(self, secret: str) -> None:
-        super().__init__(secret, salt="device")
-        self._key = super().derive_key()
-        self._mac = hmac.new(self._key, digestmod=self.digest_method)
-
-    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
-        if secret_key is None or want_bytes(secret_key) == self.secret_keys[-1]:
-            return self._key
-        return super().derive_key(secret_key)
-
-    def get_signature(self, value: str | bytes) -> bytes:
-        mac = self._mac.copy()
-        mac.update(want_bytes(value))
-        return base64_encode(mac.digest())
-
-
-@functools.lru_cache(maxsize=4)
-def device_signer(secret: str) -> Signer:
-    return _DeviceSigner(secret)
-
-
-def device_id(request: Request) -> tuple[str, bool]:
-    """The device id from its signed cookie, or a new one (True when it must be set).
-
-    Signed so that nobody can pick another device's id (and borrow a trusted author's
-    identity); clearing the cookie only gives a fresh, untrusted, rate-limited device.
-    """
-    cookie = request.cookies.get(DEVICE_COOKIE, "")
-    if cookie:
-        try:
-            return device_signer(request.app.state.secret).unsign(cookie).decode(), False
-        except BadSignature:
-            pass
-    return secrets.token_urlsafe(12), True
-
-
-_COOKIE_SAFE = re.compile(r"[A-Za-z0-9._-]+")
-_COOKIE_TAIL = f"; HttpOnly; Max-Age={365 * 86400}; Path=/; SameSite=lax"
-
-
-def set_device_cookie(request: Request, response: Response, device: str) -> None:
-    signed = device_signer(request.app.state.secret).sign(device).decode()
-    secure = request.scope.get("scheme") == "https"
-    if not _COOKIE_SAFE.fullmatch(signed):  # never for our ids; http.cookies would quote
-        response.set_cookie(DEVICE_COOKIE, signed, max_age=365 * 86400, httponly=True,
-                            samesite="lax", secure=secure)
-        return
-    # The header Starlette's set_cookie writes, without building a SimpleCookie per post.
-    value = f"{DEVICE_COOKIE}={signed}{_COOKIE_TAIL}{'; Secure' if secure else ''}"
-    response.raw_headers.append((b"set-cookie", value.encode("latin-1")))
-
-
-def client_ip(request: Request) -> str:
-    """The caller's address (uvicorn resolves X-Forwarded-For from trusted proxies)."""
-    return request.client.host if request.client else "unknown"
-
-
 def too_many(retry_after: int) -> Response:
     return error(429, "rate_limited", f"too many requests; try again in {retry_after} s",
                  headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
-
-
-@functools.lru_cache(maxsize=4)
-def _author_mac(secret: str) -> hmac.HMAC:
-    return hmac.new(secret.encode(), digestmod=hashlib.sha256)
-
-
-def author_key(request: Request, kind: str, identity: str) -> str:
-    """A keyed hash of a device or phone: it identifies without revealing."""
-    digest = _author_mac(request.app.state.secret).copy()  # the keyed state, set up once
-    digest.update(identity.encode())
-    return f"{kind}:{digest.hexdigest()[:20]}"
 
 
 def _post_fields(data: dict[str, Any]) -> tuple[str, str, str] | Response:

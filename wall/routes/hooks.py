@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from wall import keys
 from wall.http import error, read_body
-from wall.routes.api import author_key
+from wall.identity import author_key
 from wall.sources.signatures import public_url, twilio_valid, vonage_valid
 from wall.sources.sms import Inbound, receive
 from wall.store.events import get_event
