@@ -22,6 +22,7 @@ import httpx
 import psutil
 import redis
 
+from wall.processes import stop_process
 from wall.redis_server import EmbeddedRedis, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,14 +85,7 @@ class Service:
 
     def stop(self) -> None:
         proc, self.process = self.process, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, timeout=15)
 
 
 def clameur(redis_url: str, extra_env: dict[str, str] | None = None) -> Service:

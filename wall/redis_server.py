@@ -5,17 +5,17 @@ The same launcher is the test suite's Redis fixture.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import redis
+
+from wall.processes import die_with_parent, stop_process
 
 
 def redis_binary() -> str:
@@ -32,13 +32,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def die_with_parent() -> None:
-    """In the child: get SIGTERM when the parent dies, so no redis-server is orphaned."""
-    if sys.platform.startswith("linux"):
-        pr_set_pdeathsig = 1
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 class EmbeddedRedis:
@@ -95,18 +88,8 @@ class EmbeddedRedis:
     def stop(self, kill: bool = False) -> None:
         """Stop the server; `kill=True` is a SIGKILL (for crash tests)."""
         proc, self.process = self.process, None
-        if proc is None or proc.poll() is not None:
-            return
-        if kill:
-            proc.kill()
-        else:
-            proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stderr:
+        stop_process(proc, signal.SIGKILL if kill else signal.SIGTERM)
+        if proc is not None and proc.stderr:
             proc.stderr.close()
 
     def __enter__(self) -> EmbeddedRedis:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from tests.support.timing import timeout
-from wall.redis_server import die_with_parent
+from wall.processes import die_with_parent
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import httpx
 
 from tests.support.timing import timeout
-from wall.redis_server import die_with_parent, free_port
+from wall.processes import die_with_parent, stop_process
+from wall.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,14 +74,7 @@ class ServerProcess:
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         proc, self.process = self.process, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(sig)
-        try:
-            proc.wait(timeout=timeout(10))
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, sig, timeout(10))
 
     def restart(self) -> None:
         self.stop()

@@ -22,7 +22,7 @@ from wall.commands._run import with_redis
 from wall.config import Settings
 from wall.embedded import redis_for
 from wall.models import Event
-from wall.redis_server import die_with_parent
+from wall.processes import die_with_parent, stop_process
 from wall.store.events import create_event, get_event
 from wall.store.tokens import create_token, verify_token
 
@@ -162,12 +162,7 @@ def _start_children(host: str, port: int, url: str, public: str, log_dir: Path |
 
 def _stop_children(children: list[subprocess.Popen[bytes]]) -> None:
     for child in children:
-        child.terminate()
-    for child in children:
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
+        stop_process(child)
 
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
