@@ -83,14 +83,15 @@ async def _beat(redis: Redis, slug: str, member: str) -> None:
 
 
 async def _beat_loop(redis: Redis, slug: str, member: str, sub: Subscription,
-                     interval: float) -> None:
-    while True:
+                     interval: float, stopping: asyncio.Event) -> None:
+    while not stopping.is_set():
         try:
             await _beat(redis, slug, member)
             sub.offer((None, dumps({"type": "counters", **await counters(redis, slug)})))
         except (RedisError, OSError) as exc:
             log.warning("desk %s: counters failed (%s)", slug, exc)
-        await asyncio.sleep(interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), interval)
 
 
 @contextlib.asynccontextmanager
@@ -98,13 +99,16 @@ async def presence(redis: Redis, slug: str, sub: Subscription,
                    interval: float = COUNTERS_INTERVAL) -> AsyncIterator[None]:
     """Count this moderator socket as online and push it counters while it is open."""
     member = secrets.token_hex(8)
-    task = asyncio.create_task(_beat_loop(redis, slug, member, sub, interval),
+    # A flag as well as the cancel: a cancellation that lands inside a Redis call can be
+    # absorbed by the client library, and the loop must still end (then the member goes).
+    stopping = asyncio.Event()
+    task = asyncio.create_task(_beat_loop(redis, slug, member, sub, interval, stopping),
                                name=f"desk-{slug}")
     try:
         yield
     finally:
+        stopping.set()
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+        await asyncio.wait({task}, timeout=2)
         with contextlib.suppress(RedisError, OSError):
             await redis.zrem(keys.moderators(slug), member)
