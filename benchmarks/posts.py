@@ -17,8 +17,8 @@ from pathlib import Path
 from benchmarks.infra import Service, baseline, clameur, start_redis
 from benchmarks.report import Row, ratio
 from benchmarks.setup import new_event
-from wall import keys
 from wall.redis_client import connect
+from wall.store import keys
 
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 SCRIPT = """

@@ -21,8 +21,8 @@ import httpx
 from benchmarks.infra import LoadGen, RedisStats, Service, baseline, clameur, split, start_redis
 from benchmarks.report import Row, ratio
 from benchmarks.setup import new_event
-from wall import keys
 from wall.redis_client import connect
+from wall.store import keys
 
 Totals = Callable[[], Awaitable[dict[str, int]]]
 

@@ -19,8 +19,8 @@ from benchmarks.infra import LoadGen, Service, clameur, start_redis
 from benchmarks.reactions import tap_run
 from benchmarks.report import Row, percentile, ratio
 from benchmarks.setup import BenchEvent, approve, new_event, pending
-from wall import keys
 from wall.redis_client import connect
+from wall.store import keys
 
 
 async def approvals(servers: list[Service], event: BenchEvent, ids: list[str],

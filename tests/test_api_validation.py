@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from tests.conftest import EventFixture, make_event
 from tests.support.clients import FeedClient, decide, post
 from tests.support.servers import ServerProcess
-from wall import keys
+from wall.store import keys
 
 
 async def stored(redis: Redis, slug: str) -> int:

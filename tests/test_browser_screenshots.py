@@ -15,8 +15,8 @@ from tests.support.browser import browser_fixture, open_page, screenshot  # noqa
 from tests.support.clients import approved, decide
 from tests.support.servers import ServerProcess
 from tests.support.timing import timeout
-from wall.intake import accept
 from wall.models import Item, new_item_id, utc_now_iso
+from wall.moderation.intake import accept
 from wall.store.events import get_event
 from wall.store.reactions import add_reactions
 

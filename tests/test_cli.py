@@ -7,7 +7,7 @@ import json
 from redis.asyncio import Redis
 
 from tests.support.cli import clameur, created_token
-from wall import keys
+from wall.store import keys
 from wall.store.tokens import verify_token
 
 

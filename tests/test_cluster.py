@@ -24,9 +24,9 @@ from tests.support.scaleout import (
     check_reaction_totals_are_exact,
 )
 from tests.support.servers import ServerProcess
-from wall import keys
 from wall.models import Event
 from wall.redis_client import connect
+from wall.store import keys
 from wall.store.events import create_event
 from wall.store.tokens import create_token
 

@@ -19,10 +19,10 @@ from tests.conftest import EventFixture, make_event
 from tests.support.clients import FeedClient, approved, decide, post
 from tests.support.servers import ServerProcess
 from tests.support.timing import timeout
-from wall import keys
 from wall.models import Item, new_item_id, utc_now_iso
 from wall.redis_client import connect
 from wall.redis_server import EmbeddedRedis
+from wall.store import keys
 from wall.store.decisions import decide as decide_in_store
 from wall.store.events import get_event
 from wall.store.inbox import insert_item

@@ -8,12 +8,12 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wall.blocklist import first_match, fold, matcher
 from wall.models import MAX_TEXT, Event, Item
+from wall.moderation.rules import content_verdict
+from wall.moderation.text import normalise_name, normalise_text
+from wall.moderation.wordlist import first_match, fold, matcher
 from wall.routes.api import reaction_counts
-from wall.rules import content_verdict
 from wall.store.feed import feed_message, valid_position
-from wall.text import normalise_name, normalise_text
 
 FORBIDDEN = {"\u202e", "\u202d", "\u200b", "\u200f", "\u2066", "\ufeff", "\x00", "\x1b"}
 EVENT = Event(slug="e", title="t")

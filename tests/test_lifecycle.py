@@ -70,7 +70,7 @@ async def test_a_reconnecting_wall_replays_the_status_change(
 
 async def test_unchanged_status_adds_no_feed_entry(event: EventFixture, redis: Redis) -> None:
     """Changing the title, or closing twice, announces nothing new."""
-    from wall import keys
+    from wall.store import keys
 
     await update_event(redis, event.slug, {"title": "Nouveau titre"})
     assert await redis.xlen(keys.feed(event.slug)) == 0

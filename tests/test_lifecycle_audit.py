@@ -9,16 +9,16 @@ from redis.asyncio import Redis
 
 from tests.support.seeded import seed_event
 from tests.test_export import run_cli
-from wall import keys
-from wall.rules import set_author_flag
+from wall.moderation.rules import set_author_flag
+from wall.store import keys
 from wall.store.events import get_event
 
 
 async def test_audit_lists_every_decision_with_who_and_rule(redis_url: str,
                                                              redis: Redis) -> None:
     """Each audit entry appears once, in order, naming the moderator or the rule."""
-    from wall.intake import accept
     from wall.models import Item, new_item_id, utc_now_iso
+    from wall.moderation.intake import accept
 
     seeded = await seed_event(redis)
     event = await get_event(redis, seeded.slug)

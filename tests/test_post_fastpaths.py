@@ -18,11 +18,11 @@ from starlette.responses import Response
 from tests.conftest import EventFixture
 from tests.support.clients import post
 from tests.support.servers import ServerProcess
-from wall import keys
-from wall.blocklist import _pattern, base_words, fold
 from wall.identity import DEVICE_COOKIE
+from wall.moderation.text import normalise_text
+from wall.moderation.wordlist import _pattern, base_words, fold
+from wall.store import keys
 from wall.store.events import update_event
-from wall.text import normalise_text
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
 

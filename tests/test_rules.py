@@ -8,9 +8,9 @@ from redis.asyncio import Redis
 
 from tests.conftest import make_event
 from tests.support.clients import post
-from wall import keys
 from wall.models import Event, Item, new_item_id, utc_now_iso
-from wall.rules import content_verdict, remove_links
+from wall.moderation.rules import content_verdict, remove_links
+from wall.store import keys
 
 
 def item(text: str, author: str = "") -> Item:

@@ -7,7 +7,7 @@ from redis.asyncio import Redis
 
 from tests.conftest import EventFixture
 from tests.support.clients import approved
-from wall import keys
+from wall.store import keys
 from wall.store.inbox import _INSERT_SCRIPT
 
 

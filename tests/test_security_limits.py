@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from tests.conftest import EventFixture
 from tests.support.clients import FeedClient
 from tests.support.servers import ServerProcess
-from wall import keys
+from wall.store import keys
 
 LIMITS = "post_device=3/60,post_ip=5/60,reaction_device=40/60,ws_connect_ip=4/60"
 

@@ -23,7 +23,7 @@ from tests.support.sms import (
     twilio_form,
 )
 from tests.support.sources import inbox_items
-from wall import keys
+from wall.store import keys
 
 MODERATION_FR = "Merci ! Votre message sera affiché après modération."
 

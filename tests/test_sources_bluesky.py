@@ -14,11 +14,11 @@ from redis.asyncio import Redis
 from tests.conftest import make_event
 from tests.fakes.bluesky import FakeAppView, FakeJetstream, post_event
 from tests.support.sources import count_at_least, status
-from wall import keys
 from wall.models import Event
 from wall.sources.bluesky import JetstreamConnector, Profiles
 from wall.sources.settings import SourceSettings
 from wall.sources.supervisor import Backoff, Supervisor
+from wall.store import keys
 from wall.store.events import get_event
 
 ALICE = "did:plc:alice000000000000000000"

@@ -15,7 +15,7 @@ from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.x_api import FakeX
 from tests.support.ingest import IngestProcess
 from tests.support.sources import count_at_least, inbox_items
-from wall import keys
+from wall.store import keys
 
 DID = "did:plc:ingest0000000000000000000"
 

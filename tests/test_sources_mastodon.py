@@ -12,11 +12,11 @@ from redis.asyncio import Redis
 from tests.conftest import make_event
 from tests.fakes.mastodon import FakeMastodon, account
 from tests.support.sources import count_at_least, eventually, inbox_items, status
-from wall import keys
 from wall.models import Event
 from wall.sources.mastodon import MalformedPayload, MastodonConnector, html_to_text
 from wall.sources.settings import SourceSettings
 from wall.sources.supervisor import Backoff, Supervisor
+from wall.store import keys
 from wall.store.events import get_event
 
 FAST = SourceSettings(mastodon_poll_seconds="0.01")

@@ -12,11 +12,11 @@ from redis.asyncio import Redis
 from tests.conftest import make_event
 from tests.support.cli import clameur
 from tests.support.sources import eventually, status
-from wall import keys
 from wall.models import Event
 from wall.sources.registry import connectors
 from wall.sources.settings import SourceSettings
 from wall.sources.supervisor import Backoff, Supervisor
+from wall.store import keys
 from wall.store.events import get_event, update_event
 
 

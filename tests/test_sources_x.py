@@ -14,10 +14,10 @@ from tweepy.errors import TwitterServerError
 from tests.conftest import make_event
 from tests.fakes.x_api import Author, FakeX
 from tests.support.sources import count_at_least, eventually, inbox_items, status
-from wall import keys
 from wall.sources.settings import SourceSettings
 from wall.sources.supervisor import Backoff, Supervisor
 from wall.sources.x import MalformedPayload, XConnector, make_client, open_session, pause
+from wall.store import keys
 from wall.store.events import get_event, update_event
 
 

@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from tests.conftest import EventFixture
 from tests.support.clients import FeedClient, approved, decide, post
 from tests.support.servers import ServerProcess
-from wall import keys
+from wall.store import keys
 
 
 async def test_approved_post_reaches_a_connected_wall(http: httpx.AsyncClient,

@@ -9,9 +9,9 @@ from tests.conftest import EventFixture, make_event
 from tests.support.clients import FeedClient, decide
 from tests.support.desk import post_as, queue_ids, running_desk, settle, shown_text, until
 from tests.support.servers import ServerProcess
-from wall import keys
-from wall.intake import accept
 from wall.models import Item, utc_now_iso
+from wall.moderation.intake import accept
+from wall.store import keys
 from wall.store.events import get_event
 
 

@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 from tests.conftest import EventFixture
 from tests.support.desk import post_as, queue_ids, running_desk, settle, until
 from tests.support.servers import ServerProcess
-from wall import keys
+from wall.store import keys
 from wall.store.tokens import create_token
 
 

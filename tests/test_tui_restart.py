@@ -11,11 +11,11 @@ from redis.asyncio import Redis
 from tests.conftest import make_event
 from tests.support.desk import post_as, queue_ids, running_desk, settle, until
 from tests.support.servers import ServerProcess
-from wall import keys
-from wall.intake import accept
 from wall.models import Item, new_item_id, utc_now_iso
+from wall.moderation.intake import accept
 from wall.redis_client import connect
 from wall.redis_server import EmbeddedRedis
+from wall.store import keys
 from wall.store.decisions import decide
 from wall.store.events import get_event
 

@@ -18,10 +18,10 @@ from moderator_tui.app import ModeratorApp
 from moderator_tui.config import DeskConfig
 from tests.support.servers import ServerProcess
 from tests.support.timing import timeout
-from wall import keys
-from wall.intake import accept
 from wall.models import Event, Item
+from wall.moderation.intake import accept
 from wall.redis_client import connect
+from wall.store import keys
 from wall.store.decisions import decide
 from wall.store.events import create_event, delete_event
 from wall.store.tokens import create_token

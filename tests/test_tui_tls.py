@@ -23,7 +23,7 @@ from tests.conftest import EventFixture
 from tests.support.desk import post_as
 from tests.support.servers import ServerProcess
 from tests.support.timing import timeout
-from wall import keys
+from wall.store import keys
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
 

@@ -17,11 +17,11 @@ from starlette.responses import Response
 from wall.config import Settings
 from wall.eventcache import EventCache
 from wall.http import error
-from wall.hub import Hub
+from wall.live.hub import Hub
+from wall.live.reactions import ReactionCounter
 from wall.metrics import Metrics
 from wall.metrics import routes as metrics_routes
 from wall.ratelimit import RateLimiter
-from wall.reactions import ReactionCounter
 from wall.redis_client import connect
 from wall.routes import api, hooks, moderation, pages, reports, sockets
 from wall.security import SecurityMiddleware

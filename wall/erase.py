@@ -17,10 +17,10 @@ from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
 
-from wall import keys
 from wall.models import Item
+from wall.moderation.text import normalise_name
+from wall.store import keys
 from wall.store.decisions import decide
-from wall.text import normalise_name
 
 ERASER = "erasure"
 BATCH = 1000

@@ -17,8 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from wall import keys
-from wall.hub import Hub
+from wall.live.hub import Hub
+from wall.store import keys
 
 
 class _HubCollector(Collector):

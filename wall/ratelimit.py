@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from wall import keys
+from wall.store import keys
 
 # name: (count, window in seconds). Reactions count taps, not requests: a phone may send at
 # least 20 taps per second (SPEC), a room behind one NAT far more.

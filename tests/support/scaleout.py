@@ -19,7 +19,7 @@ from tests.conftest import EventFixture
 from tests.support.clients import FeedClient, decide, post
 from tests.support.servers import ServerProcess
 from tests.support.timing import timeout
-from wall import keys
+from wall.store import keys
 
 # These suites count every tap: rate limits (wall/ratelimit.py) would drop some on purpose.
 NO_LIMITS = {"CLAMEUR_RATE_LIMITS": "off"}

@@ -1,6 +1,7 @@
 """A seeded event for the after-the-event tests: several sources, every fate, reactions.
 
-Items go in through `wall.intake.accept`, decisions through `wall.store.decisions.decide`,
+Items go in through `wall.moderation.intake.accept`, decisions through
+`wall.store.decisions.decide`,
 reactions through `wall.store.reactions.add_reactions`: the same paths as in production.
 `Clock` lets a seed play a whole debate in the past (decisions and reaction minutes are
 stamped by the store's own clock calls, which it redirects).
@@ -16,8 +17,8 @@ from datetime import UTC, datetime
 import pytest
 from redis.asyncio import Redis
 
-from wall.intake import accept
 from wall.models import Event, Item, new_item_id
+from wall.moderation.intake import accept
 from wall.store import decisions as decisions_module
 from wall.store import reactions as reactions_module
 from wall.store.decisions import decide
@@ -109,7 +110,7 @@ async def seed_debate(redis: Redis, monkeypatch: pytest.MonkeyPatch,
                       messages: int = 36) -> Seeded:
     """A 90-minute debate played on the store's clock: posts from every source decided by
     two moderators (and a trusted author's rule), reactions every minute with three peaks."""
-    from wall.rules import set_author_flag
+    from wall.moderation.rules import set_author_flag
 
     rnd = random.Random(8)
     clock = Clock(monkeypatch, DEBATE_START)

@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 from redis.asyncio import Redis
 
 from tests.support.timing import timeout
-from wall import keys
 from wall.models import Item
+from wall.store import keys
 
 T = TypeVar("T")
 

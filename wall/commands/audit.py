@@ -9,11 +9,11 @@ from dataclasses import asdict, dataclass
 
 from redis.asyncio import Redis
 
-from wall import keys
 from wall.commands._run import with_redis
 from wall.config import Settings
 from wall.models import Item
 from wall.reporting.dataset import read_stream
+from wall.store import keys
 from wall.store.events import get_event
 
 EXCERPT = 40

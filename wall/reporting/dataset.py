@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 from redis.asyncio import Redis
 
-from wall import keys
 from wall.models import Event, Item, utc_now_iso
+from wall.store import keys
 from wall.store.events import get_event
 
 PUBLISHED_STATE = "approved"

@@ -15,7 +15,6 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 
-from wall import keys
 from wall.models import SOURCES, Event, Item
 from wall.reporting.dataset import (
     PublishedItem,
@@ -24,6 +23,7 @@ from wall.reporting.dataset import (
     reaction_minutes,
     read_stream,
 )
+from wall.store import keys
 
 BUCKET_S = 300
 REACTION_WINDOW = 2  # minutes: the one an item appeared in, and the next

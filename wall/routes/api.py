@@ -13,9 +13,9 @@ from starlette.routing import Route
 from wall.auth import authorise
 from wall.http import error, read_json_object, validation_error
 from wall.identity import author_key, client_ip, device_id, set_device_cookie
-from wall.intake import EventNotOpen, InvalidItem, RateLimited, accept
 from wall.models import ACTIONS, MAX_AUTHOR, Event, Item, new_item_id, utc_now_iso
-from wall.rules import set_author_flag
+from wall.moderation.intake import EventNotOpen, InvalidItem, RateLimited, accept
+from wall.moderation.rules import set_author_flag
 from wall.store.decisions import decide
 from wall.store.events import get_event
 from wall.store.inbox import get_item, pending_items

@@ -18,11 +18,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from wall import keys
 from wall.http import error, read_body
 from wall.identity import author_key
 from wall.sources.signatures import public_url, twilio_valid, vonage_valid
 from wall.sources.sms import Inbound, receive
+from wall.store import keys
 from wall.store.events import get_event
 
 log = logging.getLogger("clameur.sms")

@@ -17,12 +17,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from wall import keys
 from wall.auth import authorise
-from wall.desk import counters
 from wall.http import error, read_json_object, validation_error
+from wall.live.presence import counters
 from wall.models import MODES, Item
 from wall.routes.api import event_or_404
+from wall.store import keys
 from wall.store.events import update_event
 from wall.store.inbox import get_item, get_items
 

@@ -13,8 +13,8 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from wall.auth import authorise, bearer
-from wall.desk import presence
-from wall.hub import Subscription
+from wall.live.hub import Subscription
+from wall.live.presence import presence
 from wall.models import Event
 from wall.ratelimit import TokenBucket
 from wall.routes.api import reaction_counts

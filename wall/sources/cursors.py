@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from wall import keys
+from wall.store import keys
 
 
 async def load(redis: Redis, slug: str, connector: str) -> str | None:

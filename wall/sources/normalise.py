@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 from redis.asyncio import Redis
 
-from wall.intake import InvalidItem, accept
 from wall.models import Event, Item, new_item_id, utc_now_iso
+from wall.moderation.intake import InvalidItem, accept
 from wall.store.events import get_event
 
 log = logging.getLogger("clameur.sources")

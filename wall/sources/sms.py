@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
-from wall import keys
 from wall.i18n import LANGUAGES, gettext
-from wall.intake import InvalidItem, accept
 from wall.models import MAX_TEXT, Event, Item, new_item_id, utc_now_iso
+from wall.moderation.intake import InvalidItem, accept
+from wall.moderation.text import normalise_name, normalise_text
+from wall.store import keys
 from wall.store.events import list_events
-from wall.text import normalise_name, normalise_text
 
 STOP_WORDS = {"STOP", "STOPALL", "ARRET", "ARRÊT", "UNSUBSCRIBE", "CANCEL", "END", "QUIT",
               "DESABONNER", "DÉSABONNER"}

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from wall import keys
 from wall.models import Event, utc_now_iso
+from wall.store import keys
 from wall.store.events import list_events
 
 log = logging.getLogger("clameur.ingest")

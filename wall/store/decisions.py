@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from wall import keys
 from wall.models import ACTIONS, utc_now_iso
+from wall.store import keys
 from wall.store.scripts import LuaScript
 
 FEED_MAXLEN = 5_000

@@ -6,8 +6,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from wall import keys
 from wall.models import MODES, STATUSES, Event, valid_slug
+from wall.store import keys
 from wall.store.status import announce_status
 
 

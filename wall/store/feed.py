@@ -7,8 +7,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from wall import keys
 from wall.models import Item
+from wall.store import keys
 from wall.store.status import status_message
 
 SNAPSHOT_ITEMS = 60

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from wall import keys
 from wall.models import Item
+from wall.store import keys
 from wall.store.scripts import LuaScript
 
 INBOX_MAXLEN = 200_000

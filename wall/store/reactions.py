@@ -7,7 +7,7 @@ import time
 
 from redis.asyncio import Redis
 
-from wall import keys
+from wall.store import keys
 
 RX_STREAM_MAXLEN = 2_000
 

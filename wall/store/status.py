@@ -11,7 +11,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from wall import keys
+from wall.store import keys
 
 
 async def announce_status(redis: Redis, slug: str, status: str) -> str:

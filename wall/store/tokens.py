@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from wall import keys
 from wall.models import utc_now_iso
+from wall.store import keys
 
 ROLES = ("moderator", "admin")
 

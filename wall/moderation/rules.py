@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from wall import keys
-from wall.blocklist import first_match, matcher
 from wall.models import Event, Item
+from wall.moderation.wordlist import first_match, matcher
+from wall.store import keys
 
 
 @dataclass

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from wall.models import MAX_AUTHOR, MAX_TEXT, Event, Item
+from wall.moderation.rules import evaluate, remove_links
+from wall.moderation.text import normalise_name, normalise_text
 from wall.ratelimit import Limited
-from wall.rules import evaluate, remove_links
 from wall.store.decisions import decide
 from wall.store.inbox import insert_item, item_state
-from wall.text import normalise_name, normalise_text
 
 
 class InvalidItem(ValueError):

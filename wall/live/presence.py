@@ -19,8 +19,8 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from wall import keys
-from wall.hub import Subscription
+from wall.live.hub import Subscription
+from wall.store import keys
 from wall.store.events import get_event
 from wall.store.feed import dumps
 

@@ -18,8 +18,8 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from wall import keys
 from wall.models import Item
+from wall.store import keys
 from wall.store.feed import dumps, feed_message, parse_id
 
 log = logging.getLogger(__name__)

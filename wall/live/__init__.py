@@ -1,0 +1,1 @@
+"""The live layer: fan-out of feed frames to sockets, reaction counting, moderator presence."""
