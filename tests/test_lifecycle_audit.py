@@ -9,8 +9,8 @@ from redis.asyncio import Redis
 
 from tests.support.seeded import seed_event
 from tests.test_export import run_cli
-from wall.moderation.rules import set_author_flag
 from wall.store import keys
+from wall.store.authors import set_author_flag
 from wall.store.events import get_event
 
 

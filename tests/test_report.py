@@ -14,8 +14,8 @@ from tests.support.seeded import DEBATE_START, Clock, seed_event
 from tests.test_export import run_cli
 from wall.models import Event, Item, new_item_id
 from wall.moderation.intake import accept
-from wall.moderation.rules import set_author_flag
 from wall.reporting.stats import build
+from wall.store.authors import set_author_flag
 from wall.store.decisions import decide
 from wall.store.events import create_event, get_event
 from wall.store.reactions import add_reactions

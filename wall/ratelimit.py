@@ -1,8 +1,9 @@
 """Rate limits kept in Redis, so they hold across every server process.
 
 Fixed windows counted by one Lua script per request (all of a request's limits in one round
-trip; the keys share the event's hash tag). `CLAMEUR_RATE_LIMITS` overrides the defaults,
-e.g. `post_device=5/60,reaction_ip=400/1` or `off` (benchmarks only).
+trip; the keys share the event's hash tag; the counting is wall/store/limits.py).
+`CLAMEUR_RATE_LIMITS` overrides the defaults, e.g. `post_device=5/60,reaction_ip=400/1` or
+`off` (benchmarks only).
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
-from wall.store import keys
+from wall.store import limits as store_limits
+from wall.store.client import Client
+from wall.store.limits import LimitPlan
 
 # name: (count, window in seconds). Reactions count taps, not requests: a phone may send at
 # least 20 taps per second (SPEC), a room behind one NAT far more.
@@ -24,21 +25,6 @@ DEFAULTS: dict[str, tuple[int, int]] = {
     "ws_connect_ip": (120, 60),
     "sms_phone": (6, 60),
 }
-
-_CHECK = """
-local cost = tonumber(ARGV[1])
-local wait = 0
-for i, key in ipairs(KEYS) do
-  local limit, window = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
-  local n = redis.call('INCRBY', key, cost)
-  if n == cost then redis.call('PEXPIRE', key, window * 1000) end
-  if n > limit then
-    local ttl = redis.call('PTTL', key)
-    if ttl > wait then wait = ttl end
-  end
-end
-return wait
-"""
 
 
 def parse_limits(spec: str) -> dict[str, tuple[int, int]] | None:
@@ -67,31 +53,24 @@ class Limited:
 
 
 class RateLimiter:
-    def __init__(self, redis: Redis, spec: str = "") -> None:
+    def __init__(self, redis: Client, spec: str = "") -> None:
         self.redis = redis
         self.limits = parse_limits(spec or "")
-        self._script = redis.register_script(_CHECK)
 
-    def plan(self, slug: str, checks: list[tuple[str, str]],
-             cost: int = 1) -> tuple[list[str], list[int]] | None:
-        """The keys and arguments (cost, then count and window per key) that count `cost`
-        against each (limit name, identity), for `hit` or for a script that counts them
-        itself before its own work (the insert script, wall/store/inbox.py: one round trip
-        per post); None when limits are off."""
+    def plan(self, slug: str, checks: list[tuple[str, str]], cost: int = 1) -> LimitPlan | None:
+        """What counts `cost` against each (limit name, identity), for `hit` or for a script
+        that counts it itself before its own work (the insert script, wall/store/inbox.py:
+        one round trip per post); None when limits are off."""
         if self.limits is None or not checks:
             return None
-        key_list = [keys.rate(slug, name, ident) for name, ident in checks]
-        args: list[int] = [cost]
-        for name, _ in checks:
-            args.extend(self.limits[name])
-        return key_list, args
+        return store_limits.plan(slug, checks, self.limits, cost)
 
     async def hit(self, slug: str, checks: list[tuple[str, str]], cost: int = 1) -> Limited | None:
         """Count `cost` against each (limit name, identity); Limited when one is exceeded."""
         plan = self.plan(slug, checks, cost)
         if plan is None:
             return None
-        return Limited.after(int(await self._script(keys=plan[0], args=plan[1])))
+        return Limited.after(await store_limits.count(self.redis, plan))
 
 
 class TokenBucket:

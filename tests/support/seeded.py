@@ -110,7 +110,7 @@ async def seed_debate(redis: Redis, monkeypatch: pytest.MonkeyPatch,
                       messages: int = 36) -> Seeded:
     """A 90-minute debate played on the store's clock: posts from every source decided by
     two moderators (and a trusted author's rule), reactions every minute with three peaks."""
-    from wall.moderation.rules import set_author_flag
+    from wall.store.authors import set_author_flag
 
     rnd = random.Random(8)
     clock = Clock(monkeypatch, DEBATE_START)

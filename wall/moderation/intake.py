@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
 from wall.models import MAX_AUTHOR, MAX_TEXT, Event, Item
 from wall.moderation.rules import evaluate, remove_links
 from wall.moderation.text import normalise_name, normalise_text
 from wall.ratelimit import Limited
+from wall.store.client import Client
 from wall.store.decisions import decide
 from wall.store.inbox import insert_item, item_state
+from wall.store.limits import LimitPlan
 
 
 class InvalidItem(ValueError):
@@ -60,8 +60,8 @@ def clean(item: Item, event: Event | None = None) -> Item:
     return item
 
 
-async def accept(redis: Redis, event: Event, item: Item, check_status: bool = False,
-                 limits: tuple[list[str], list[int]] | None = None) -> Accepted:
+async def accept(redis: Client, event: Event, item: Item, check_status: bool = False,
+                 limits: LimitPlan | None = None) -> Accepted:
     """Store `item` once and let the rules decide it; duplicates return the first copy.
 
     `check_status`: the insert itself reads the event's status and raises EventNotOpen

@@ -5,34 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
 from wall.models import Event, Item
 from wall.moderation.wordlist import first_match, matcher
-from wall.store import keys
+from wall.store.authors import author_flags
+from wall.store.authors import set_author_flag as set_author_flag  # routes/api.py's import
+from wall.store.client import Client
 
 
 @dataclass
 class Verdict:
     action: str  # "approve" or "reject"
     rule: str
-
-
-async def author_flags(redis: Redis, slug: str, author_key: str) -> dict[str, bool]:
-    banned, trusted = await redis.hmget(keys.authors(slug), [f"{author_key}|banned",
-                                                            f"{author_key}|trusted"])
-    return {"banned": banned == "1", "trusted": trusted == "1"}
-
-
-async def set_author_flag(redis: Redis, slug: str, author_key: str, flag: str,
-                          on: bool) -> None:
-    """Ban or trust an author (flag "banned" or "trusted"); the two exclude each other."""
-    other = "trusted" if flag == "banned" else "banned"
-    if on:
-        await redis.hset(keys.authors(slug), mapping={f"{author_key}|{flag}": "1",
-                                                      f"{author_key}|{other}": "0"})
-    else:
-        await redis.hset(keys.authors(slug), f"{author_key}|{flag}", "0")
 
 
 URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*"
@@ -58,7 +41,7 @@ def content_verdict(event: Event, item: Item) -> Verdict | None:
     return None
 
 
-async def evaluate(redis: Redis, event: Event, item: Item,
+async def evaluate(redis: Client, event: Event, item: Item,
                    flags: dict[str, bool] | None = None) -> Verdict | None:
     """The automatic decision for a new item, or None to leave it to moderators.
 

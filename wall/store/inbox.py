@@ -9,15 +9,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
 from wall.models import Item
 from wall.store import keys
+from wall.store.client import Client
+from wall.store.limits import FRAGMENT as RATE_LIMITS
+from wall.store.limits import LimitPlan
 from wall.store.scripts import LuaScript
 
 INBOX_MAXLEN = 200_000
 
-_INSERT = """
+_INSERT = RATE_LIMITS + """
 if ARGV[9] ~= '' then
   -- The event's live status, for a post whose process does not follow the event: read
   -- here, it saves a round trip per post. ARGV[9]: the status assumed if the meta is gone.
@@ -25,19 +26,9 @@ if ARGV[9] ~= '' then
   if status == 'closed' or status == 'draft' then return {-1, status} end
 end
 if #KEYS > 7 then
-  -- Rate limits (wall/ratelimit.py, the same counting as its script): KEYS[8..] with
-  -- ARGV[10] the cost, then a count and a window per key.
-  local cost, wait = tonumber(ARGV[10]), 0
-  for i = 8, #KEYS do
-    local j = 11 + 2 * (i - 8)
-    local limit, window = tonumber(ARGV[j]), tonumber(ARGV[j + 1])
-    local n = redis.call('INCRBY', KEYS[i], cost)
-    if n == cost then redis.call('PEXPIRE', KEYS[i], window * 1000) end
-    if n > limit then
-      local ttl = redis.call('PTTL', KEYS[i])
-      if ttl > wait then wait = ttl end
-    end
-  end
+  -- Rate limits (wall/store/limits.py): KEYS[8..], ARGV[10] the cost, then a count and a
+  -- window per key.
+  local wait = rate_wait(8, 10)
   if wait > 0 then return {-2, wait} end
 end
 local existing = redis.call('HGET', KEYS[1], ARGV[1])
@@ -69,8 +60,8 @@ class Inserted:
     wait_ms: int = 0
 
 
-async def insert_item(redis: Redis, item: Item, check_status: str = "",
-                      limits: tuple[list[str], list[int]] | None = None) -> Inserted:
+async def insert_item(redis: Client, item: Item, check_status: str = "",
+                      limits: LimitPlan | None = None) -> Inserted:
     """Put `item` in the inbox and the pending queue, unless its source id was seen.
 
     `check_status` (non-empty): first read the event's status and refuse the item (nothing
@@ -78,7 +69,7 @@ async def insert_item(redis: Redis, item: Item, check_status: str = "",
     `limits` (`RateLimiter.plan`): then count them, and refuse the item past one.
     """
     slug = item.event
-    rate_keys, rate_args = limits or ([], [])
+    rate_keys, rate_args = (limits.keys, limits.args) if limits else ([], [])
     created, item_id, *flags = await _INSERT_SCRIPT(
         redis,
         [keys.seen(slug), keys.inbox(slug), keys.items(slug), keys.state(slug),
@@ -95,24 +86,24 @@ async def insert_item(redis: Redis, item: Item, check_status: str = "",
     return Inserted(str(item_id), bool(created), known)
 
 
-async def get_item(redis: Redis, slug: str, item_id: str) -> Item | None:
+async def get_item(redis: Client, slug: str, item_id: str) -> Item | None:
     raw = await redis.hget(keys.items(slug), item_id)
     return Item.from_json(raw) if raw else None
 
 
-async def get_items(redis: Redis, slug: str, ids: list[str]) -> list[Item]:
+async def get_items(redis: Client, slug: str, ids: list[str]) -> list[Item]:
     if not ids:
         return []
     raws = await redis.hmget(keys.items(slug), ids)
     return [Item.from_json(r) for r in raws if r]
 
 
-async def pending_items(redis: Redis, slug: str, limit: int = 500) -> list[Item]:
+async def pending_items(redis: Client, slug: str, limit: int = 500) -> list[Item]:
     """Pending items, oldest first."""
     ids = await redis.zrange(keys.pending(slug), 0, limit - 1)
     return await get_items(redis, slug, ids)
 
 
-async def item_state(redis: Redis, slug: str, item_id: str) -> str | None:
+async def item_state(redis: Client, slug: str, item_id: str) -> str | None:
     value = await redis.hget(keys.state(slug), item_id)
     return str(value) if value is not None else None

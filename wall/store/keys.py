@@ -5,10 +5,17 @@ event's keys live on one Redis Cluster slot and multi-key scripts stay legal.
 """
 
 EVENTS_INDEX = "clameur:events"
+# String: the key of device cookies and author hashes when CLAMEUR_SECRET is not set.
+SECRET = "clameur:secret"
 
 
 def _k(slug: str, name: str) -> str:
     return f"ev:{{{slug}}}:{name}"
+
+
+def event_prefix(slug: str) -> str:
+    """What every key of the event starts with (a SCAN pattern is this plus `*`)."""
+    return _k(slug, "")
 
 
 def meta(slug: str) -> str:
@@ -29,6 +36,11 @@ def items(slug: str) -> str:
 def state(slug: str) -> str:
     """Hash: item id -> pending | approved | rejected | retracted."""
     return _k(slug, "state")
+
+
+def counts(slug: str) -> str:
+    """Hash: how many items are approved / rejected now, kept by the decision script."""
+    return _k(slug, "counts")
 
 
 def decisions(slug: str) -> str:
@@ -99,10 +111,10 @@ def authors(slug: str) -> str:
 def all_event_keys(slug: str) -> list[str]:
     """Every fixed key of an event (used by deletion and the Cluster tests)."""
     return [
-        meta(slug), inbox(slug), items(slug), state(slug), decisions(slug), pending(slug),
-        onwall(slug), pinned(slug), feed(slug), feed_floor(slug), audit(slug), seen(slug),
-        tokens(slug), reactions(slug), reactions_stream(slug), reactions_timeline(slug),
-        authors(slug),
+        meta(slug), inbox(slug), items(slug), state(slug), counts(slug), decisions(slug),
+        pending(slug), onwall(slug), pinned(slug), feed(slug), feed_floor(slug), audit(slug),
+        seen(slug), tokens(slug), reactions(slug), reactions_stream(slug),
+        reactions_timeline(slug), authors(slug),
     ]
 
 
