@@ -148,13 +148,13 @@ class DeskActions(App[int]):
         pinned = (self.session.model.wall.get("pinned") or {}).get("id")
         ops = [Op("decide", item["id"], "unpin")] if pinned == item["id"] \
             else self._on_wall_ops(item, "pin")
-        self.enqueue(lambda: self.session.perform(ops))
+        self.enqueue(lambda: self.session.outbox.perform(ops))
 
     def action_highlight(self) -> None:
         item = self._current()
         if item is not None:
             ops = self._on_wall_ops(item, "highlight")
-            self.enqueue(lambda: self.session.perform(ops))
+            self.enqueue(lambda: self.session.outbox.perform(ops))
 
     def action_take_down(self) -> None:
         item = self._current()
@@ -176,7 +176,7 @@ class DeskActions(App[int]):
             self.enqueue(lambda: self.session.trust(item["id"]))
 
     def action_undo(self) -> None:
-        self.enqueue(self.session.undo)
+        self.enqueue(self.session.outbox.undo)
 
     def action_toggle_select(self) -> None:
         queue = self.query_one("#queue", QueueList)
@@ -230,7 +230,7 @@ class DeskActions(App[int]):
         self.session.live.retry_now()
 
     def action_quit_desk(self) -> None:
-        unsent = len(self.session.outbox)
+        unsent = len(self.session.outbox.unsent)
         if unsent and not self._quit_armed:
             self._quit_armed = True
             self._say(_("{n} decision(s) not sent yet: press q again to quit anyway.").format(

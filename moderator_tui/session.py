@@ -1,8 +1,8 @@
 """The desk's behaviour, without a screen: a model kept in step with the server.
 
 The live socket's frames update the model; refreshes of the queue, the wall pane and the
-rules tab are coalesced; listeners (the screen) hear of every change. Decisions, undo and
-the offline outbox are in `decisions.py`.
+rules tab are coalesced; listeners (the screen) hear of every change. Decisions go out
+through the session's `Outbox` (sending, the offline queue, undo).
 """
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ from typing import Any
 from moderator_tui import i18n
 from moderator_tui.client import ApiError, DeskClient, Offline
 from moderator_tui.config import DeskConfig
-from moderator_tui.decisions import Decisions
 from moderator_tui.i18n import _
 from moderator_tui.live import LiveFeed
 from moderator_tui.model import DeskModel, RuleEntry
 from moderator_tui.ops import Op, describe, past_tense
+from moderator_tui.outbox import Outbox
 
 WALL_ACTIONS = {"approve", "retract", "pin", "unpin", "highlight"}
 
 
-class DeskSession(Decisions):
+class DeskSession:
     """One moderator's desk: a model kept in step with the server."""
 
     def __init__(self, config: DeskConfig) -> None:
@@ -33,19 +33,17 @@ class DeskSession(Decisions):
         self.model = DeskModel()
         self.client = DeskClient(config)
         self.live = LiveFeed(config, self._on_frame, self._on_state)
-        self.outbox: list[Op] = []
-        self.last: list[Op] = []
+        self.outbox = Outbox(self.model, self.client, self.changed,
+                             lambda: self.schedule("queue"))
         self.listeners: list[Callable[[], None]] = []
         self._waiters: set[asyncio.Event] = set()
         self._dirty: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._refresher: asyncio.Task[None] | None = None
-        self._flush_lock = asyncio.Lock()
         self._looking_up: set[str] = set()
 
     # -- plumbing --------------------------------------------------------------------------
     def changed(self) -> None:
-        self.model.outbox_size = len(self.outbox)
         self.model.touch()
         for listener in list(self.listeners):
             listener()
@@ -96,7 +94,7 @@ class DeskSession(Decisions):
 
     async def refresh_queue(self) -> None:
         items = await self.client.queue()
-        waiting = {op.item_id for op in self.outbox}
+        waiting = self.outbox.waiting
         self.model.load_queue([i for i in items if i["id"] not in waiting])
 
     async def refresh_desk(self) -> None:
@@ -124,6 +122,43 @@ class DeskSession(Decisions):
         finally:
             self._looking_up.discard(key)
 
+    # -- decisions -------------------------------------------------------------------------
+    async def decide(self, ids: list[str], action: str, expected: str = "") -> int:
+        """Apply `action` to each item; returns how many were applied (or kept to send)."""
+        return await self.outbox.perform([Op("decide", i, action, expected) for i in ids])
+
+    async def ban(self, item_id: str) -> int:
+        """Ban the author (their future items are rejected) and reject this item if pending."""
+        ops = [Op("flag", item_id, flag="banned", on=True)]
+        if item_id in self.model.queue:
+            ops.append(Op("decide", item_id, "reject"))
+        return await self.outbox.perform(ops)
+
+    async def trust(self, item_id: str) -> int:
+        """Trust the author (their future items are approved) and approve this one if pending."""
+        ops = [Op("flag", item_id, flag="trusted", on=True)]
+        if item_id in self.model.queue:
+            ops.append(Op("decide", item_id, "approve"))
+        return await self.outbox.perform(ops)
+
+    async def set_mode(self, mode: str) -> bool:
+        """Switch pre/post moderation (admin tokens only); whether it was switched."""
+        try:
+            await self.client.set_mode(mode)
+        except Offline:
+            self.model.notify(_("Offline: the mode was not changed."), "error")
+        except ApiError as exc:
+            text = _("Only an admin token can switch the moderation mode.") \
+                if exc.status == 403 else exc.message
+            self.model.notify(text, "error")
+        else:
+            self.model.mode = mode
+            self.model.notify(_("Moderation mode: {mode}.").format(mode=_(mode + "-moderation")))
+            self.changed()
+            return True
+        self.changed()
+        return False
+
     # -- live frames -----------------------------------------------------------------------
     async def _on_state(self, state: str, reason: str) -> None:
         before, self.model.connection = self.model.connection, state
@@ -142,23 +177,23 @@ class DeskSession(Decisions):
         kind = frame.get("type")
         if kind == "queue":
             self.model.moderator = frame.get("moderator", self.model.moderator)
-            waiting = {op.item_id for op in self.outbox}
+            waiting = self.outbox.waiting
             self.model.load_queue([i for i in frame["items"] if i["id"] not in waiting])
             self.schedule("desk", "rules")
-            self._spawn(self.flush())
+            self._spawn(self.outbox.flush())
         elif kind == "queued":
             if frame.get("state") in (None, "pending") and \
-                    frame["item"]["id"] not in {op.item_id for op in self.outbox}:
+                    frame["item"]["id"] not in self.outbox.waiting:
                 self.model.add(frame["item"])
         elif kind == "decision":
             self._on_decision(frame)
         elif kind == "counters":
             self.model.counters = {k: v for k, v in frame.items() if k != "type"}
             self.model.mode = frame.get("mode", self.model.mode)
-            if self.outbox and not self._flush_lock.locked():
+            if self.outbox.unsent and not self.outbox.flushing:
                 # The socket stayed up but a send failed (a 503, a lost answer): the
                 # server is answering again, so retry now rather than at the next reconnect.
-                self._spawn(self.flush())
+                self._spawn(self.outbox.flush())
         else:
             return  # reactions frames (up to 10/s): the counters carry the rate
         self.changed()

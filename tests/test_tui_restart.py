@@ -43,7 +43,7 @@ async def test_server_restart_mid_session_loses_and_doubles_nothing(
 
         await pilot.press("a", "a")
         await settle(app, pilot)
-        assert [op.item_id for op in app.session.outbox] == [early, twice]
+        assert [op.item_id for op in app.session.outbox.unsent] == [early, twice]
         assert queue_ids(app) == []
         assert "2 unsent" in str(app.query_one("#header").render())
         await pilot.press("q")
@@ -62,7 +62,7 @@ async def test_server_restart_mid_session_loses_and_doubles_nothing(
 
         own_server.start()
         await until(app, pilot, lambda: model.connection == "connected"
-                    and not app.session.outbox and meanwhile.id in model.queue)
+                    and not app.session.outbox.unsent and meanwhile.id in model.queue)
         assert queue_ids(app) == [meanwhile.id]
         assert "reconnecting" not in str(app.query_one("#header").render())
         assert not any(n.level == "error" for n in model.notices)
@@ -88,10 +88,10 @@ async def test_redis_outage_keeps_decisions_until_the_store_is_back(
             store.stop()
             await pilot.press("a")
             await settle(app, pilot)
-            assert [op.item_id for op in app.session.outbox] == [item]
+            assert [op.item_id for op in app.session.outbox.unsent] == [item]
             assert app.session.model.connection == "connected"  # only the store is down
             store = EmbeddedRedis(tmp_path / "redis", port=store.port).start()
-            await until(app, pilot, lambda: not app.session.outbox)
+            await until(app, pilot, lambda: not app.session.outbox.unsent)
             assert await client.hget(keys.state(event.slug), item) == "approved"
             audit = [f for _, f in await client.xrange(keys.audit(event.slug))
                      if f["id"] == item]
