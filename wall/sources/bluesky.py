@@ -18,12 +18,12 @@ from urllib.parse import urlencode
 
 import httpx
 import websockets
-from redis.asyncio import Redis
 
 from wall.models import Event, Item
-from wall.sources import cursors
 from wall.sources.normalise import deliver, make_item
 from wall.sources.settings import SourceSettings
+from wall.store.client import Client
+from wall.store.ingest import load_cursor, save_cursor
 
 log = logging.getLogger("clameur.sources.bluesky")
 
@@ -113,7 +113,7 @@ class JetstreamConnector:
 
     name = "bluesky"
 
-    def __init__(self, redis: Redis, event: Event, profiles: Profiles,
+    def __init__(self, redis: Client, event: Event, profiles: Profiles,
                  settings: SourceSettings) -> None:
         self.redis, self.event, self.profiles = redis, event, profiles
         self.base = settings.jetstream_url
@@ -121,7 +121,7 @@ class JetstreamConnector:
 
     async def url(self) -> str:
         query: dict[str, str] = {"wantedCollections": COLLECTION}
-        cursor = await cursors.load(self.redis, self.event.slug, self.name)
+        cursor = await load_cursor(self.redis, self.event.slug, self.name)
         if cursor:
             query["cursor"] = str(max(int(cursor) - REWIND_US, 0))
         return f"{self.base}?{urlencode(query)}"
@@ -138,7 +138,7 @@ class JetstreamConnector:
                     continue
                 pending = time_us
                 if loop.time() - last_saved > SAVE_EVERY:
-                    await cursors.save(self.redis, self.event.slug, self.name, str(pending))
+                    await save_cursor(self.redis, self.event.slug, self.name, str(pending))
                     last_saved = loop.time()
         raise ConnectionError("Jetstream closed the connection")
 
@@ -163,5 +163,5 @@ class JetstreamConnector:
         did, rkey = str(message.get("did")), str(commit.get("rkey"))
         item = post_item(self.event, did, rkey, record, await self.profiles.get(did))
         await deliver(self.redis, self.event, [item])
-        await cursors.save(self.redis, self.event.slug, self.name, str(time_us))
+        await save_cursor(self.redis, self.event.slug, self.name, str(time_us))
         return time_us

@@ -1,20 +1,6 @@
-"""Where each connector resumes, kept in Redis and written only after items are accepted."""
+"""Comparing connector cursors (kept in the store by wall/store/ingest.py)."""
 
 from __future__ import annotations
-
-from redis.asyncio import Redis
-
-from wall.store import keys
-
-
-async def load(redis: Redis, slug: str, connector: str) -> str | None:
-    value = await redis.get(keys.source_cursor(slug, connector))
-    return str(value) if value else None
-
-
-async def save(redis: Redis, slug: str, connector: str, cursor: str) -> None:
-    """Store `cursor`; call it once everything before it went through `accept`."""
-    await redis.set(keys.source_cursor(slug, connector), cursor)
 
 
 def newer(a: str, b: str | None) -> bool:

@@ -18,13 +18,14 @@ from urllib.parse import quote
 
 import httpx
 import nh3
-from redis.asyncio import Redis
 
 from wall.models import Event, Item
-from wall.sources import cursors
+from wall.sources.cursors import newer
 from wall.sources.mastodon_stream import stream_tags
 from wall.sources.normalise import deliver, make_item
 from wall.sources.settings import SourceSettings
+from wall.store.client import Client
+from wall.store.ingest import load_cursor, save_cursor
 
 log = logging.getLogger("clameur.sources.mastodon")
 
@@ -86,7 +87,7 @@ def pause(headers: httpx.Headers, shortest: float, requests_per_poll: int = 1) -
 class MastodonConnector:
     """Follows the event's hashtags on one instance."""
 
-    def __init__(self, redis: Redis, event: Event, instance: str, http: httpx.AsyncClient,
+    def __init__(self, redis: Client, event: Event, instance: str, http: httpx.AsyncClient,
                  settings: SourceSettings) -> None:
         self.redis, self.event, self.http = redis, event, http
         self.base = instance_base(instance)
@@ -127,13 +128,12 @@ class MastodonConnector:
         """Accept statuses of `tag`, then move its cursor forward (never back)."""
         newest = await self._accept(statuses)
         name = self.cursor_name(tag)
-        if newest and cursors.newer(newest, await cursors.load(self.redis, self.event.slug,
-                                                                name)):
-            await cursors.save(self.redis, self.event.slug, name, newest)
+        if newest and newer(newest, await load_cursor(self.redis, self.event.slug, name)):
+            await save_cursor(self.redis, self.event.slug, name, newest)
         return newest
 
     async def poll_tag(self, tag: str) -> float:
-        cursor = await cursors.load(self.redis, self.event.slug, self.cursor_name(tag))
+        cursor = await load_cursor(self.redis, self.event.slug, self.cursor_name(tag))
         url = f"{self.base}/api/v1/timelines/tag/{quote(tag, safe='')}"
         params: dict[str, str | int] = {"limit": PAGE}
         while True:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from redis.asyncio import Redis
-
 from wall.models import Event, Item, new_item_id, utc_now_iso
 from wall.moderation.intake import InvalidItem, accept
+from wall.store.client import Client
 from wall.store.events import get_event
 
 log = logging.getLogger("clameur.sources")
@@ -23,12 +22,12 @@ def make_item(event: Event, source: str, source_id: str, *, author: str, text: s
                 url=url, author_key=author_key, avatar=avatar, sensitive=sensitive)
 
 
-async def deliver(redis: Redis, event: Event, items: Iterable[Item]) -> int:
+async def deliver(redis: Client, event: Event, items: Iterable[Item]) -> int:
     """Accept each item in order; skip (and log) the ones that cannot be shown.
 
     The event is read again first: a connector started before a change of moderation mode
     must apply the current one, and nothing enters an event that closed meanwhile.
-    Returns how many were new. Redis errors propagate: the connector then restarts
+    Returns how many were new. Store errors propagate: the connector then restarts
     without moving its cursor, and de-duplication absorbs what it sends again.
     """
     items = list(items)

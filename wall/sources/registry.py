@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import httpx
-from redis.asyncio import Redis
 
 from wall.models import Event
 from wall.sources.bluesky import JetstreamConnector, Profiles
@@ -19,6 +18,7 @@ from wall.sources.mastodon import MastodonConnector
 from wall.sources.settings import SourceSettings
 from wall.sources.supervisor import Runner
 from wall.sources.x import XConnector, make_client, open_session
+from wall.store.client import Client
 
 USER_AGENT = "Clameur (live wall; +https://github.com/clameur)"
 
@@ -26,7 +26,7 @@ USER_AGENT = "Clameur (live wall; +https://github.com/clameur)"
 class Connectors:
     """Plans connectors per event over one aiohttp session (X) and one httpx client."""
 
-    def __init__(self, redis: Redis, settings: SourceSettings, x_session: aiohttp.ClientSession,
+    def __init__(self, redis: Client, settings: SourceSettings, x_session: aiohttp.ClientSession,
                  http: httpx.AsyncClient) -> None:
         self.redis, self.settings, self.http = redis, settings, http
         self.x_client = make_client(settings, x_session) if settings.x_bearer_token else None
@@ -51,7 +51,7 @@ class Connectors:
 
 
 @contextlib.asynccontextmanager
-async def connectors(redis: Redis, settings: SourceSettings) -> AsyncIterator[Connectors]:
+async def connectors(redis: Client, settings: SourceSettings) -> AsyncIterator[Connectors]:
     """The shared clients, closed on exit."""
     async with open_session(settings) as session, httpx.AsyncClient(
             timeout=httpx.Timeout(20, connect=10), headers={"User-Agent": USER_AGENT},

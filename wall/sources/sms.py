@@ -11,13 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from redis.asyncio import Redis
-
 from wall.i18n import LANGUAGES, gettext
 from wall.models import MAX_TEXT, Event, Item, new_item_id, utc_now_iso
 from wall.moderation.intake import InvalidItem, accept
 from wall.moderation.text import normalise_name, normalise_text
-from wall.store import keys
+from wall.store import sms as sms_store
+from wall.store.client import Client
 from wall.store.events import list_events
 
 STOP_WORDS = {"STOP", "STOPALL", "ARRET", "ARRÊT", "UNSUBSCRIBE", "CANCEL", "END", "QUIT",
@@ -75,7 +74,7 @@ def _first_word(text: str) -> tuple[str, str]:
     return head, rest.strip()
 
 
-async def route(redis: Redis, event: Event, text: str) -> tuple[Event, str]:
+async def route(redis: Client, event: Event, text: str) -> tuple[Event, str]:
     """The event a message is for, and its text without the routing keyword."""
     word, rest = _first_word(text)
     keyword = word.strip(".,:;!?").casefold()
@@ -95,15 +94,15 @@ def _t(lang: str, message: str, **values: object) -> str:
     return gettext(lang, message) % values if values else gettext(lang, message)
 
 
-async def _command(redis: Redis, event: Event, msg: Inbound, text: str,
+async def _command(redis: Client, event: Event, msg: Inbound, text: str,
                    lang: str) -> Outcome | None:
     word, rest = _first_word(text)
     upper = word.strip(".!").upper()
     if upper in STOP_WORDS and not rest:
-        await redis.hset(keys.sms_optout(event.slug), msg.sender, "1")
+        await sms_store.set_opted_out(redis, event.slug, msg.sender, True)
         return Outcome("stop", lang, event=event.slug)  # the provider confirms STOP itself
     if upper in START_WORDS and not rest:
-        await redis.hdel(keys.sms_optout(event.slug), msg.sender)
+        await sms_store.set_opted_out(redis, event.slug, msg.sender, False)
         return Outcome("start", lang, event=event.slug)
     if upper in NAME_WORDS:
         lang = NAME_WORDS[upper]
@@ -111,7 +110,7 @@ async def _command(redis: Redis, event: Event, msg: Inbound, text: str,
         if not name:
             return Outcome("invalid", lang, _t(lang, "Please send a name after NAME, "
                                                      "e.g. NAME Camille."), event=event.slug)
-        await redis.hset(keys.sms_names(event.slug), msg.sender, name)
+        await sms_store.set_nickname(redis, event.slug, msg.sender, name)
         return Outcome("name", lang, _t(lang, "Thanks, %(name)s! Your messages will now be "
                                               "signed with this name.", name=name),
                        event=event.slug)
@@ -125,22 +124,22 @@ def _closed_reply(event: Event, lang: str) -> str:
     return _t(lang, "This event has not started yet: please write again once it is open.")
 
 
-async def receive(redis: Redis, url_event: Event, msg: Inbound) -> Outcome:
+async def receive(redis: Client, url_event: Event, msg: Inbound) -> Outcome:
     """Handle one SMS end to end; the reply is None when nothing must be sent back."""
     event, text = await route(redis, url_event, msg.text)
     lang = guess_language(text, event)
     outcome = await _command(redis, event, msg, text, lang)
     if outcome is None:
         outcome = await _message(redis, event, msg, text, lang)
-    if outcome.reply and await redis.hexists(keys.sms_optout(event.slug), msg.sender):
+    if outcome.reply and await sms_store.opted_out(redis, event.slug, msg.sender):
         outcome.reply = None  # they said STOP: the provider would refuse it anyway
     return outcome
 
 
-async def _message(redis: Redis, event: Event, msg: Inbound, text: str, lang: str) -> Outcome:
+async def _message(redis: Client, event: Event, msg: Inbound, text: str, lang: str) -> Outcome:
     if event.status != "open":
         return Outcome("closed", lang, _closed_reply(event, lang), event=event.slug)
-    nickname = str(await redis.hget(keys.sms_names(event.slug), msg.sender) or "")
+    nickname = await sms_store.nickname(redis, event.slug, msg.sender)
     item = Item(id=new_item_id(), event=event.slug, source="sms",
                 source_id=f"{msg.provider}:{msg.message_id}",
                 author=nickname or f"SMS ···{msg.last_digits}", text=text,

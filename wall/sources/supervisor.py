@@ -10,18 +10,15 @@ the event's `sources` hash for operators.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
-
-from wall.models import Event, utc_now_iso
-from wall.store import keys
+from wall.models import Event
+from wall.store.client import Client, StoreError
 from wall.store.events import list_events
+from wall.store.ingest import record_status
 
 log = logging.getLogger("clameur.ingest")
 
@@ -43,7 +40,7 @@ class Backoff:
 class Supervisor:
     """Owns one asyncio task per wanted connector."""
 
-    def __init__(self, redis: Redis, planner: Planner, backoff: Backoff,
+    def __init__(self, redis: Client, planner: Planner, backoff: Backoff,
                  refresh: float = 10.0, only: set[str] | None = None) -> None:
         self.redis = redis
         self.planner = planner
@@ -58,7 +55,7 @@ class Supervisor:
             while not stop.is_set():
                 try:
                     await self.reconcile()
-                except RedisError as exc:
+                except StoreError as exc:
                     log.warning("cannot read events: %s", exc)
                 try:
                     await asyncio.wait_for(stop.wait(), self.refresh)
@@ -106,9 +103,8 @@ class Supervisor:
 
     async def _status(self, slug: str, name: str, **fields: object) -> None:
         try:
-            await self.redis.hset(keys.source_status(slug), name,
-                                  json.dumps({**fields, "at": utc_now_iso()}))
-        except RedisError:
+            await record_status(self.redis, slug, name, **fields)
+        except StoreError:
             pass  # status is informative only; the connector's own work will fail loudly
 
     async def _cancel(self, ident: tuple[str, str]) -> None:

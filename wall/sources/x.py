@@ -16,15 +16,16 @@ from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
-from redis.asyncio import Redis
 from tweepy import TooManyRequests
 from tweepy.asynchronous import AsyncClient
 from yarl import URL
 
 from wall.models import Event, Item
-from wall.sources import cursors
+from wall.sources.cursors import newer
 from wall.sources.normalise import deliver, make_item
 from wall.sources.settings import SourceSettings
+from wall.store.client import Client
+from wall.store.ingest import load_cursor, save_cursor
 
 log = logging.getLogger("clameur.sources.x")
 
@@ -133,7 +134,7 @@ class XConnector:
 
     name = "x"
 
-    def __init__(self, redis: Redis, event: Event, client: AsyncClient,
+    def __init__(self, redis: Client, event: Event, client: AsyncClient,
                  settings: SourceSettings) -> None:
         self.redis, self.event, self.client = redis, event, client
         self.query = search_query(event, retweets=settings.x_retweets == "1")
@@ -145,7 +146,7 @@ class XConnector:
 
     async def poll(self) -> float:
         """One search (all pages since the cursor); returns the pause before the next."""
-        since = await cursors.load(self.redis, self.event.slug, self.name)
+        since = await load_cursor(self.redis, self.event.slug, self.name)
         pages: list[list[Item]] = []
         newest, token, headers = None, None, {}
         while True:
@@ -163,8 +164,8 @@ class XConnector:
             if not token or since is None:
                 break
         await deliver(self.redis, self.event, [i for page in reversed(pages) for i in page])
-        if newest and cursors.newer(str(newest), since):
-            await cursors.save(self.redis, self.event.slug, self.name, str(newest))
+        if newest and newer(str(newest), since):
+            await save_cursor(self.redis, self.event.slug, self.name, str(newest))
         return pause({k.lower(): v for k, v in headers.items()}, self.shortest)
 
     async def _search(self, since: str | None, token: str | None) -> aiohttp.ClientResponse:
