@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection
 
+from wall.appstate import app_state
 from wall.store.tokens import TokenInfo, token_slug, verify_token
 
 ROLE_RANK = {"moderator": 1, "admin": 2}
@@ -23,7 +24,7 @@ async def authorise(conn: HTTPConnection, slug: str, role: str = "moderator") ->
     token = bearer(conn)
     if not token:
         raise HTTPException(401, "a bearer token is required")
-    info = await verify_token(conn.app.state.redis, token)
+    info = await verify_token(app_state(conn).redis, token)
     if info is None:
         raise HTTPException(401, "invalid or revoked token")
     if token_slug(token) != slug or ROLE_RANK[info.role] < ROLE_RANK[role]:

@@ -14,6 +14,8 @@ from itsdangerous.encoding import base64_encode, want_bytes
 from starlette.requests import Request
 from starlette.responses import Response
 
+from wall.appstate import app_state
+
 DEVICE_COOKIE = "clameur_device"
 
 
@@ -51,7 +53,7 @@ def device_id(request: Request) -> tuple[str, bool]:
     cookie = request.cookies.get(DEVICE_COOKIE, "")
     if cookie:
         try:
-            return device_signer(request.app.state.secret).unsign(cookie).decode(), False
+            return device_signer(app_state(request).secret).unsign(cookie).decode(), False
         except BadSignature:
             pass
     return secrets.token_urlsafe(12), True
@@ -62,7 +64,7 @@ _COOKIE_TAIL = f"; HttpOnly; Max-Age={365 * 86400}; Path=/; SameSite=lax"
 
 
 def set_device_cookie(request: Request, response: Response, device: str) -> None:
-    signed = device_signer(request.app.state.secret).sign(device).decode()
+    signed = device_signer(app_state(request).secret).sign(device).decode()
     secure = request.scope.get("scheme") == "https"
     if not _COOKIE_SAFE.fullmatch(signed):  # never for our ids; http.cookies would quote
         response.set_cookie(DEVICE_COOKIE, signed, max_age=365 * 86400, httponly=True,
@@ -85,6 +87,6 @@ def _author_mac(secret: str) -> hmac.HMAC:
 
 def author_key(request: Request, kind: str, identity: str) -> str:
     """A keyed hash of a device or phone: it identifies without revealing."""
-    digest = _author_mac(request.app.state.secret).copy()  # the keyed state, set up once
+    digest = _author_mac(app_state(request).secret).copy()  # the keyed state, set up once
     digest.update(identity.encode())
     return f"{kind}:{digest.hexdigest()[:20]}"

@@ -1,4 +1,5 @@
-"""Prometheus metrics at `/metrics`: what came in, what was decided, who is connected.
+"""Prometheus metrics (served at `/metrics` by routes/operator.py): what came in, what was
+decided, who is connected.
 
 Counters live in a registry owned by the app (not the process-global one), so several apps
 in one process (tests) never collide. Gauges are read from the hub when scraped.
@@ -10,15 +11,10 @@ from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
-from redis.asyncio import Redis
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 from wall.live.hub import Hub
-from wall.store import keys
+from wall.store.figures import EventFigures
 
 
 class _HubCollector(Collector):
@@ -53,8 +49,8 @@ class Metrics:
 class _EventsCollector(Collector):
     """Per-event figures read from Redis at scrape time: true across all processes."""
 
-    def __init__(self, rows: list[tuple[str, int, int, int, dict[str, str]]]) -> None:
-        self.rows = rows
+    def __init__(self, figures: list[EventFigures]) -> None:
+        self.figures = figures
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         received = GaugeMetricFamily("clameur_event_items_received",
@@ -65,33 +61,17 @@ class _EventsCollector(Collector):
                                    labels=["event"])
         reactions = GaugeMetricFamily("clameur_event_reactions", "Reaction totals",
                                       labels=["event", "kind"])
-        for slug, n_in, n_pending, n_wall, totals in self.rows:
-            received.add_metric([slug], n_in)
-            pending.add_metric([slug], n_pending)
-            onwall.add_metric([slug], n_wall)
-            for kind, total in totals.items():
-                reactions.add_metric([slug, kind], int(total))
+        for row in self.figures:
+            received.add_metric([row.slug], row.received)
+            pending.add_metric([row.slug], row.pending)
+            onwall.add_metric([row.slug], row.on_wall)
+            for kind, total in row.reactions.items():
+                reactions.add_metric([row.slug, kind], total)
         yield from (received, pending, onwall, reactions)
 
 
-async def _event_rows(redis: Redis) -> list[tuple[str, int, int, int, dict[str, str]]]:
-    rows = []
-    for slug in sorted(await redis.smembers(keys.EVENTS_INDEX)):
-        async with redis.pipeline(transaction=False) as pipe:
-            pipe.xlen(keys.inbox(slug))
-            pipe.zcard(keys.pending(slug))
-            pipe.zcard(keys.onwall(slug))
-            pipe.hgetall(keys.reactions(slug))
-            n_in, n_pending, n_wall, totals = await pipe.execute()
-        rows.append((slug, n_in, n_pending, n_wall, totals))
-    return rows
-
-
-async def metrics_endpoint(request: Request) -> Response:
+def exposition(metrics: Metrics, figures: list[EventFigures]) -> bytes:
+    """The Prometheus text: this process's counters, then the per-event figures."""
     per_event = CollectorRegistry()
-    per_event.register(_EventsCollector(await _event_rows(request.app.state.redis)))
-    body = generate_latest(request.app.state.metrics.registry) + generate_latest(per_event)
-    return Response(body, media_type=CONTENT_TYPE_LATEST)
-
-
-routes = [Route("/metrics", metrics_endpoint, methods=["GET"])]
+    per_event.register(_EventsCollector(figures))
+    return generate_latest(metrics.registry) + generate_latest(per_event)

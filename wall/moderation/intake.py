@@ -1,17 +1,24 @@
-"""The one way in for every item, whatever its source: validate, store once, apply rules."""
+"""The one way in for every item, whatever its source: the gate, validate, store once, rules.
+
+`accept` applies the gate (wall/moderation/gate.py) first — the event's status, then the
+rate limits — then the item's own validity, in that order whatever fails: a closed event
+says "closed" even to an empty message, and an empty message still counts against limits.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from wall.models import MAX_AUTHOR, MAX_TEXT, Event, Item
+from wall.moderation.gate import Gate, Refused, refuse_status
 from wall.moderation.rules import evaluate, remove_links
 from wall.moderation.text import normalise_name, normalise_text
 from wall.ratelimit import Limited
 from wall.store.client import Client
 from wall.store.decisions import decide
 from wall.store.inbox import insert_item, item_state
-from wall.store.limits import LimitPlan
+from wall.store.limits import count
+from wall.store.status import current_status
 
 
 class InvalidItem(ValueError):
@@ -21,22 +28,6 @@ class InvalidItem(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
-
-
-class EventNotOpen(Exception):
-    """The event was closed or not open yet when the item arrived (`status`)."""
-
-    def __init__(self, status: str) -> None:
-        super().__init__(status)
-        self.status = status
-
-
-class RateLimited(Exception):
-    """A rate limit counted with the insert refused the item (`limited.retry_after`)."""
-
-    def __init__(self, limited: Limited) -> None:
-        super().__init__(limited.retry_after)
-        self.limited = limited
 
 
 @dataclass
@@ -60,20 +51,28 @@ def clean(item: Item, event: Event | None = None) -> Item:
     return item
 
 
-async def accept(redis: Client, event: Event, item: Item, check_status: bool = False,
-                 limits: LimitPlan | None = None) -> Accepted:
+async def accept(redis: Client, event: Event, item: Item, gate: Gate | None = None
+                 ) -> Accepted:
     """Store `item` once and let the rules decide it; duplicates return the first copy.
 
-    `check_status`: the insert itself reads the event's status and raises EventNotOpen
-    (nothing stored) when it is closed or a draft. `limits` (`RateLimiter.plan`): the
-    insert counts them next and raises RateLimited (nothing stored) past one.
+    With a `gate`: Refused (nothing stored) when the event is closed or not open yet, then
+    when a rate limit is exceeded; only then InvalidItem. The insert script itself reads
+    the status (when the gate does not know it) and counts the limits: one round trip.
     """
-    clean(item, event)
-    inserted = await insert_item(redis, item, event.status if check_status else "", limits)
+    if gate is not None:
+        gate.check()
+    try:
+        clean(item, event)
+    except InvalidItem:
+        if gate is not None:
+            await _gate_without_insert(redis, event, gate)
+        raise
+    unknown = gate is not None and not gate.status
+    inserted = await insert_item(redis, item, event.status if unknown else "",
+                                 gate.limits if gate is not None else None)
     if inserted.refused:
-        raise EventNotOpen(inserted.refused)
-    if (limited := Limited.after(inserted.wait_ms)) is not None:
-        raise RateLimited(limited)
+        raise Refused(inserted.refused)
+    _refuse_past_limit(inserted.wait_ms)
     if not inserted.created:
         state = await item_state(redis, event.slug, inserted.id) or "pending"
         return Accepted(inserted.id, _public_status(state), duplicate=True)
@@ -84,6 +83,20 @@ async def accept(redis: Client, event: Event, item: Item, check_status: bool = F
                                rule=verdict.rule)
         state = outcome.state or state
     return Accepted(item.id, _public_status(state), duplicate=False)
+
+
+async def _gate_without_insert(redis: Client, event: Event, gate: Gate) -> None:
+    """The gate's checks for an item refused before its insert: the stored status when
+    the gate does not know it, then the limits (an empty message still counts)."""
+    if not gate.status:
+        refuse_status(await current_status(redis, event.slug) or event.status)
+    if gate.limits is not None:
+        _refuse_past_limit(await count(redis, gate.limits))
+
+
+def _refuse_past_limit(wait_ms: int) -> None:
+    if (limited := Limited.after(wait_ms)) is not None:
+        raise Refused("rate_limited", limited.retry_after)
 
 
 def _public_status(state: str) -> str:

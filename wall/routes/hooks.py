@@ -13,34 +13,22 @@ from typing import Any
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
-from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from wall.appstate import app_state
 from wall.http import error, read_body
 from wall.identity import author_key
+from wall.routes._shared import known_event
 from wall.sources.signatures import public_url, twilio_valid, vonage_valid
 from wall.sources.sms import Inbound, receive
-from wall.store import keys
-from wall.store.events import get_event
+from wall.store.client import Client
+from wall.store.sms import reassemble
 
 log = logging.getLogger("clameur.sms")
 PARTS_TTL = 86_400
 MAX_BODY = 64 * 1024
-
-# One part of a concatenated SMS; when all are there, return them all and forget them.
-_PARTS = """
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then
-  local all = redis.call('HGETALL', KEYS[1])
-  redis.call('DEL', KEYS[1])
-  return all
-end
-return {}
-"""
-
 
 def twiml(message: str | None) -> Response:
     body = f"<Message>{escape(message)}</Message>" if message else ""
@@ -54,7 +42,7 @@ def _digits(phone: str) -> str:
 
 async def _flooding(request: Request, slug: str, sender: str) -> bool:
     """Over the per-phone limit (`sms_phone`): stored nothing, answer nothing (replies cost)."""
-    limited = await request.app.state.limiter.hit(slug, [("sms_phone", sender)])
+    limited = await app_state(request).limiter.hit(slug, [("sms_phone", sender)])
     if limited:
         log.warning("SMS for %s dropped: sender over the rate limit", slug)
     return limited is not None
@@ -73,15 +61,13 @@ async def _form(request: Request) -> list[tuple[str, str]]:
 
 async def twilio_hook(request: Request) -> Response:
     fields = await _form(request)
-    settings = request.app.state.settings
+    settings = app_state(request).settings
     url = public_url(request, settings.public_url, settings.trusted_proxies)
     if not twilio_valid(os.environ.get("TWILIO_AUTH_TOKEN", ""), url, fields,
                         request.headers.get("x-twilio-signature", "")):
         log.warning("Twilio webhook refused: bad or missing signature for %s", url)
         return error(403, "bad_signature", "the request signature does not match")
-    event = await get_event(request.app.state.redis, request.path_params["slug"])
-    if event is None:
-        return error(404, "unknown_event", "no such event")
+    event = await known_event(request)
     data = dict(fields)
     sender, last = _sender(request, data.get("From", ""))
     if await _flooding(request, event.slug, sender):
@@ -89,7 +75,7 @@ async def twilio_hook(request: Request) -> Response:
     media = [{"url": data[f"MediaUrl{n}"], "alt": ""} for n in range(int(data.get("NumMedia")
              or 0)) if data.get(f"MediaContentType{n}", "").startswith("image/")
              and data.get(f"MediaUrl{n}")]
-    outcome = await receive(request.app.state.redis, event, Inbound(
+    outcome = await receive(app_state(request).redis, event, Inbound(
         "twilio", data.get("MessageSid") or data.get("SmsSid", ""), sender, last,
         data.get("Body", ""), media))
     log.info("SMS %s for %s: %s", data.get("MessageSid", "?"), outcome.event, outcome.kind)
@@ -106,21 +92,15 @@ async def _vonage_params(request: Request) -> dict[str, str]:
     return dict(await _form(request))
 
 
-async def _reassemble(redis: Redis, slug: str, sender: str, params: dict[str, str]
+async def _reassemble(redis: Client, slug: str, sender: str, params: dict[str, str]
                       ) -> tuple[str, str] | None:
     """(message id of part 1, whole text) once every part arrived; None before."""
     try:
         part, total = int(params["concat-part"]), int(params["concat-total"])
     except (KeyError, ValueError):
         return None
-    raw = await redis.eval(_PARTS, 1, keys.sms_parts(slug, sender, params.get("concat-ref", "")),
-                           part, json.dumps({"id": params.get("messageId", ""),
-                                             "text": params.get("text", "")}), total, PARTS_TTL)
-    if not raw:
-        return None
-    parts = {int(raw[i]): json.loads(raw[i + 1]) for i in range(0, len(raw), 2)}
-    ordered = [parts[n] for n in sorted(parts)]
-    return ordered[0]["id"], "".join(p["text"] for p in ordered)
+    return await reassemble(redis, slug, sender, params.get("concat-ref", ""), part, total,
+                            params.get("messageId", ""), params.get("text", ""), PARTS_TTL)
 
 
 async def vonage_hook(request: Request) -> Response:
@@ -128,10 +108,8 @@ async def vonage_hook(request: Request) -> Response:
     if not vonage_valid(os.environ.get("VONAGE_SIGNATURE_SECRET", ""), params):
         log.warning("Vonage webhook refused: bad or missing signature")
         return error(403, "bad_signature", "the request signature does not match")
-    redis = request.app.state.redis
-    event = await get_event(redis, request.path_params["slug"])
-    if event is None:
-        return error(404, "unknown_event", "no such event")
+    redis = app_state(request).redis
+    event = await known_event(request)
     sender, last = _sender(request, params.get("msisdn", ""))
     if await _flooding(request, event.slug, sender):
         return Response(status_code=204)

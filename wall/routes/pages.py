@@ -15,10 +15,12 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from wall.i18n import LANGUAGES, from_accept_language, translations
+from wall.appstate import app_state
+from wall.i18n import LANGUAGES, translations
 from wall.models import Event
 from wall.paths import resource_dir
 from wall.qr import qr_svg, short_url
+from wall.routes._shared import page_language
 from wall.store.events import get_event
 from wall.theme import clean_theme, is_dark, theme_css
 
@@ -55,16 +57,9 @@ def make_environment() -> Environment:
     return env
 
 
-def page_language(request: Request) -> str:
-    chosen = request.query_params.get("lang") or request.cookies.get("clameur_lang", "")
-    if chosen in LANGUAGES:
-        return chosen
-    return from_accept_language(request.headers.get("accept-language", ""))
-
-
 def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
     lang = page_language(request)
-    env: Environment = request.app.state.templates
+    env = app_state(request).templates
     tmpl = env.get_template(template)
     trans = translations(lang)
     js_catalog = {m: trans.gettext(m) for m in JS_MESSAGES}
@@ -79,7 +74,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
 
 def audience_url(request: Request, slug: str) -> str:
     """The audience page's absolute URL: CLAMEUR_PUBLIC_URL when set, else this request's."""
-    base = request.app.state.settings.public_url or str(request.base_url)
+    base = app_state(request).settings.public_url or str(request.base_url)
     return f"{base.rstrip('/')}/e/{slug}"
 
 
@@ -91,7 +86,7 @@ def page_context(request: Request, event: Event) -> dict[str, Any]:
 
 
 async def _event_page(request: Request, template: str) -> Response:
-    event = await get_event(request.app.state.redis, request.path_params["slug"])
+    event = await get_event(app_state(request).redis, request.path_params["slug"])
     if event is None:
         return render(request, "not_found.html", status=404)
     return render(request, template, **page_context(request, event))
@@ -106,7 +101,7 @@ async def wall_page(request: Request) -> Response:
 
 
 async def qr_code(request: Request) -> Response:
-    event = await get_event(request.app.state.redis, request.path_params["slug"])
+    event = await get_event(app_state(request).redis, request.path_params["slug"])
     if event is None:
         return Response("not found", status_code=404, media_type="text/plain")
     return Response(qr_svg(audience_url(request, event.slug)), media_type="image/svg+xml",
@@ -114,7 +109,7 @@ async def qr_code(request: Request) -> Response:
 
 
 async def theme_stylesheet(request: Request) -> Response:
-    event = await get_event(request.app.state.redis, request.path_params["slug"])
+    event = await get_event(app_state(request).redis, request.path_params["slug"])
     css = theme_css(clean_theme(event.theme)) if event else "/* unknown event */\n"
     return Response(css, media_type="text/css", headers={"Cache-Control": THEME_CACHE})
 

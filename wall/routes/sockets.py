@@ -7,21 +7,29 @@ import contextlib
 import json
 from typing import Any
 
-from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from wall import protocol
+from wall.appstate import app_state
 from wall.auth import authorise, bearer
 from wall.live.hub import Subscription
 from wall.live.presence import presence
 from wall.models import Event
+from wall.moderation.gate import Refused, refusal_frame, refuse_status
 from wall.ratelimit import TokenBucket
-from wall.routes.api import reaction_counts
-from wall.store.feed import dumps, needs_snapshot, parse_id, read_after, snapshot, valid_position
-from wall.store.feed import feed_message as to_message
+from wall.routes._shared import live_status, moderator_name, reaction_counts, with_status
+from wall.store.client import StoreError
+from wall.store.feed import (
+    feed_message,
+    needs_snapshot,
+    parse_id,
+    read_after,
+    snapshot,
+    valid_position,
+)
 from wall.store.inbox import pending_items
-from wall.store.status import current_status, refusal
 from wall.store.tokens import verify_token
 
 MAX_FRAME = 4096
@@ -33,7 +41,7 @@ YIELD_EVERY = 32  # messages an audience socket handles before letting other tas
 
 async def _event(ws: WebSocket) -> Event | None:
     # Shared by the process's sockets (wall/eventcache.py): not one copy per socket.
-    event = await ws.app.state.events.get(ws.path_params["slug"])
+    event = await app_state(ws).events.get(ws.path_params["slug"])
     if event is None:
         await _refuse(ws, CLOSE_UNKNOWN)
     return event
@@ -47,16 +55,16 @@ async def _refuse(ws: WebSocket, code: int) -> None:
 
 async def _catch_up(ws: WebSocket, sub: Subscription, slug: str) -> None:
     """Send a snapshot, or exactly the entries after `?after=`, then mark the position."""
-    redis = ws.app.state.redis
+    redis = app_state(ws).redis
     after = ws.query_params.get("after", "")
     if after and valid_position(after) and not await needs_snapshot(redis, slug, after):
         entries = await read_after(redis, slug, after)
         for position, fields in entries:
-            await ws.send_text(dumps(to_message(position, fields)))
+            await ws.send_text(protocol.dumps(feed_message(position, fields)))
         sub.last_position = parse_id(entries[-1][0]) if entries else parse_id(after)
         return
     snap = await snapshot(redis, slug)
-    await ws.send_text(dumps(snap))
+    await ws.send_text(protocol.dumps(snap))
     sub.last_position = parse_id(snap["position"])
 
 
@@ -118,15 +126,15 @@ async def _feed_socket(ws: WebSocket, receive: Any) -> None:
     if event is None:
         return
     ip = ws.client.host if ws.client else "unknown"
-    if await ws.app.state.limiter.hit(event.slug, [("ws_connect_ip", ip)]):
+    if await app_state(ws).limiter.hit(event.slug, [("ws_connect_ip", ip)]):
         await _refuse(ws, CLOSE_RATE_LIMITED)
         return
     await ws.accept()
     try:
-        async with ws.app.state.hub.subscribe(event.slug, "wall") as sub:
+        async with app_state(ws).hub.subscribe(event.slug, "wall") as sub:
             await _catch_up(ws, sub, event.slug)
             await _serve(ws, sub, receive)
-    except (RedisError, TimeoutError):
+    except (*StoreError, TimeoutError):
         with contextlib.suppress(Exception):
             await ws.close(CLOSE_UNAVAILABLE)
     except WebSocketDisconnect:
@@ -141,8 +149,9 @@ async def audience_socket(ws: WebSocket) -> None:
     """The feed, plus reactions sent by the page: `{"type": "reactions", "counts": {...}}`."""
 
     async def receive() -> None:
-        event = await ws.app.state.events.get(ws.path_params["slug"])
-        taps = TokenBucket.for_taps(ws.app.state.limiter.limits)
+        state = app_state(ws)
+        event = await state.events.get(ws.path_params["slug"])
+        taps = TokenBucket.for_taps(state.limiter.limits)
         handled = 0
         while True:
             message = await ws.receive()
@@ -158,22 +167,30 @@ async def audience_socket(ws: WebSocket) -> None:
                 continue
             with contextlib.suppress(ValueError):
                 data = json.loads(text)
-                if isinstance(data, dict) and data.get("type") == "reactions":
-                    # Checked per frame: an event closed a second ago takes no more taps.
-                    # The hub tracks the status from the feed (no Redis round trip).
-                    status = ws.app.state.hub.status(event.slug) or \
-                        await current_status(ws.app.state.redis, event.slug)
-                    if (refused := refusal(status)) is not None:
-                        await ws.send_text(dumps(refused))
-                        continue
-                    counts = reaction_counts(event, data)
-                    if isinstance(counts, dict) and (
-                            taps is None or taps.take(sum(counts.values()))):
-                        # Taps beyond the connection's budget are dropped silently.
-                        for kind, n in counts.items():
-                            ws.app.state.reactions.add(event.slug, kind, n)
+                if isinstance(data, dict) and data.get("type") == protocol.REACTIONS:
+                    await _taps(ws, event, data, taps)
 
     await _feed_socket(ws, receive)
+
+
+async def _taps(ws: WebSocket, event: Event, data: dict[str, Any],
+                taps: TokenBucket | None) -> None:
+    """Count a frame of taps, unless the event refuses them (then say so) or they are past
+    the connection's budget (then drop them silently: a tap is never worth an error)."""
+    # Checked per frame: an event closed a second ago takes no more taps. The hub tracks
+    # the status from the feed (no Redis round trip).
+    try:
+        refuse_status(with_status(event, await live_status(ws, event)).status)
+    except Refused as refused:
+        await ws.send_text(protocol.dumps(refusal_frame(refused)))
+        return
+    try:
+        counts = reaction_counts(event, data)
+    except HTTPException:
+        return
+    if taps is None or taps.take(sum(counts.values())):
+        for kind, n in counts.items():
+            app_state(ws).reactions.add(event.slug, kind, n)
 
 
 async def moderate_socket(ws: WebSocket) -> None:
@@ -187,14 +204,15 @@ async def moderate_socket(ws: WebSocket) -> None:
     if event is None:
         return
     await ws.accept()
+    state = app_state(ws)
     try:
-        async with ws.app.state.hub.subscribe(slug, "moderator") as sub, \
-                presence(ws.app.state.redis, slug, sub):
-            items = await pending_items(ws.app.state.redis, slug)
-            await ws.send_text(dumps({"type": "queue", "items": [i.__dict__ for i in items],
-                                      "moderator": token.label or f"moderator-{token.id}"}))
+        async with state.hub.subscribe(slug, "moderator") as sub, \
+                presence(state.redis, slug, sub):
+            items = await pending_items(state.redis, slug)
+            await ws.send_text(protocol.dumps(protocol.queue([i.__dict__ for i in items],
+                                                             moderator_name(token))))
             await _serve(ws, sub, lambda: _drain_while_authorised(ws, bearer(ws)))
-    except (RedisError, TimeoutError):
+    except (*StoreError, TimeoutError):
         with contextlib.suppress(Exception):
             await ws.close(CLOSE_UNAVAILABLE)
     except WebSocketDisconnect:
@@ -206,9 +224,9 @@ async def _drain_while_authorised(ws: WebSocket, token: str) -> None:
     drain = asyncio.create_task(_drain(ws))
     try:
         while not drain.done():
-            recheck = float(ws.app.state.settings.token_recheck_seconds)
+            recheck = float(app_state(ws).settings.token_recheck_seconds)
             await asyncio.wait({drain}, timeout=recheck)
-            if not drain.done() and await verify_token(ws.app.state.redis, token) is None:
+            if not drain.done() and await verify_token(app_state(ws).redis, token) is None:
                 await ws.close(CLOSE_UNAUTHORISED)
                 return
     finally:

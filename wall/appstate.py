@@ -1,0 +1,40 @@
+"""What the app's lifespan owns, as one typed object instead of `app.state.X` strings.
+
+Routes, sockets and middleware reach it with `app_state(request)` (or a WebSocket), and
+mypy checks every use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+from jinja2 import Environment
+from starlette.requests import HTTPConnection
+
+from wall.config import Settings
+from wall.eventcache import EventCache
+from wall.live.hub import Hub
+from wall.live.reactions import ReactionCounter
+from wall.metrics import Metrics
+from wall.ratelimit import RateLimiter
+from wall.store.client import Client
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    redis: Client
+    # Key of signed device cookies and author hashes (CLAMEUR_SECRET or shared through Redis).
+    secret: str
+    hub: Hub
+    events: EventCache
+    limiter: RateLimiter
+    metrics: Metrics
+    reactions: ReactionCounter
+    templates: Environment
+
+
+def app_state(conn: HTTPConnection) -> AppState:
+    """The running app's state, from a request or a WebSocket."""
+    return cast(AppState, conn.app.state.clameur)

@@ -1,0 +1,96 @@
+"""What several route modules share: event lookups that raise, reaction counts, names.
+
+Route modules import this module, never each other.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from starlette.requests import HTTPConnection
+
+from wall.appstate import app_state
+from wall.http import ApiError, Invalid, NotFound, TooMany
+from wall.i18n import LANGUAGES, from_accept_language
+from wall.models import Event
+from wall.moderation.gate import REFUSALS, Refused
+from wall.store.events import get_event
+from wall.store.status import current_status
+from wall.store.tokens import TokenInfo
+
+MAX_REACTION_BATCH = 200
+
+
+async def known_event(conn: HTTPConnection) -> Event:
+    """The event named by the path's `slug`, as stored now; 404 when there is none."""
+    event = await get_event(app_state(conn).redis, conn.path_params["slug"])
+    if event is None:
+        raise NotFound("unknown_event", "no such event")
+    return event
+
+
+async def audience_event(conn: HTTPConnection) -> Event:
+    """The event for a post or taps: settings at most a second old, shared by the process
+    (wall/eventcache.py); 404 when there is none. Its status is `live_status`'s."""
+    state = app_state(conn)
+    event = await state.events.get(conn.path_params["slug"])
+    if event is None:
+        raise NotFound("unknown_event", "no such event")
+    return event
+
+
+async def live_status(conn: HTTPConnection, event: Event) -> str:
+    """The event's status now: the hub's when this process follows the event (it reads the
+    feed's status entries), else read from the store; "" when the event is gone."""
+    state = app_state(conn)
+    return state.hub.status(event.slug) or await current_status(state.redis, event.slug)
+
+
+def with_status(event: Event, status: str) -> Event:
+    """`event` with its live `status` (none known: as cached)."""
+    if status and status != event.status:
+        return dataclasses.replace(event, status=status)
+    return event
+
+
+def reaction_counts(event: Event, data: dict[str, Any]) -> dict[str, int]:
+    """`{"kind", "count"?}` or `{"counts": {kind: n}}` as validated counts (422 otherwise)."""
+    if "counts" in data:
+        counts = data["counts"]
+        if not isinstance(counts, dict):
+            raise Invalid("counts", "counts must be an object {kind: number}")
+    else:
+        kind = data.get("kind")
+        if not isinstance(kind, str):
+            raise Invalid("kind", f"kind must be one of {', '.join(event.reactions)}")
+        counts = {kind: data.get("count", 1)}
+    out: dict[str, int] = {}
+    for kind, n in counts.items():
+        if kind not in event.reactions:
+            raise Invalid("kind", f"kind must be one of {', '.join(event.reactions)}")
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_REACTION_BATCH:
+            raise Invalid("count", f"count must be an integer from 1 to {MAX_REACTION_BATCH}")
+        out[kind] = n
+    return out
+
+
+def page_language(conn: HTTPConnection) -> str:
+    """`?lang=`, else the language cookie, else the browser's Accept-Language."""
+    chosen = conn.query_params.get("lang") or conn.cookies.get("clameur_lang", "")
+    if chosen in LANGUAGES:
+        return chosen
+    return from_accept_language(conn.headers.get("accept-language", ""))
+
+
+def moderator_name(token: TokenInfo) -> str:
+    """How a moderator is named in decisions and the desk: the token's label, else its id."""
+    return token.label or f"moderator-{token.id}"
+
+
+def refusal_error(refused: Refused) -> ApiError:
+    """The HTTP answer of a gate refusal: 403 for the event's status, 429 for a limit."""
+    if refused.reason == "rate_limited":
+        return TooMany(refused.retry_after)
+    status, code, message = REFUSALS[refused.reason]
+    return ApiError(status, code, message)

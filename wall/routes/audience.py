@@ -1,0 +1,105 @@
+"""What phones send over HTTP: posts and reaction taps.
+
+| route | answers |
+| --- | --- |
+| `POST /api/events/{slug}/posts` | `202 {"id", "status"}`; 403 closed/not open, 422, 429 |
+| `POST /api/events/{slug}/reactions` | `202 {"accepted": n}` (taps past a limit: 0) |
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from wall.appstate import app_state
+from wall.http import Invalid, read_json_object
+from wall.identity import author_key, client_ip, device_id, set_device_cookie
+from wall.models import MAX_AUTHOR, Item, new_item_id, utc_now_iso
+from wall.moderation.gate import Gate, Refused
+from wall.moderation.intake import InvalidItem, accept
+from wall.routes._shared import (
+    audience_event,
+    live_status,
+    reaction_counts,
+    refusal_error,
+    with_status,
+)
+
+
+def _post_fields(data: dict[str, Any]) -> tuple[str, str, str]:
+    text, author, source_id = data.get("text"), data.get("author", ""), data.get("source_id")
+    if not isinstance(text, str):
+        raise Invalid("text", "text is required and must be a string")
+    if author is None:
+        author = ""
+    if not isinstance(author, str) or len(author) > MAX_AUTHOR:
+        raise Invalid("author", f"author must be a string of at most {MAX_AUTHOR} characters")
+    if source_id is None:
+        source_id = secrets.token_hex(8)
+    if not isinstance(source_id, str) or not 1 <= len(source_id) <= 64:
+        raise Invalid("source_id", "source_id must be a string of 1 to 64 characters")
+    return text, author, source_id
+
+
+async def create_post(request: Request) -> Response:
+    """A post from a phone, in at best one Redis round trip: the gate (event status, then
+    rate limits) is applied by `accept` inside the insert script, unless this process
+    already knows the status from the hub."""
+    state = app_state(request)
+    event = await audience_event(request)
+    live = state.hub.status(event.slug)
+    event = with_status(event, live)
+    text, author, source_id = _post_fields(await read_json_object(request))
+    device, new_device = device_id(request)
+    gate = Gate(status=live, limits=state.limiter.plan(
+        event.slug, [("post_device", device), ("post_ip", client_ip(request))]))
+    item = Item(id=new_item_id(), event=event.slug, source="web",
+                source_id=f"{device}:{source_id}", author=author, text=text,
+                received_at=utc_now_iso(), author_key=author_key(request, "web", device))
+    try:
+        accepted = await accept(state.redis, event, item, gate)
+    except Refused as exc:
+        if exc.reason == "rate_limited":
+            state.metrics.limited.labels("post").inc()
+        raise refusal_error(exc) from exc
+    except InvalidItem as exc:
+        state.metrics.items.labels("web", "invalid").inc()
+        raise Invalid(exc.field, exc.message) from exc
+    state.metrics.items.labels("web", "duplicate" if accepted.duplicate else "accepted").inc()
+    response = JSONResponse({"id": accepted.id, "status": accepted.status}, status_code=202)
+    if new_device:
+        set_device_cookie(request, response, device)
+    return response
+
+
+async def create_reactions(request: Request) -> Response:
+    state = app_state(request)
+    event = await audience_event(request)
+    event = with_status(event, await live_status(request, event))
+    counts = reaction_counts(event, await read_json_object(request))
+    Gate(status=event.status).check()
+    taps = sum(counts.values())
+    device, new_device = device_id(request)
+    limited = await state.limiter.hit(
+        event.slug, [("reaction_device", device), ("reaction_ip", client_ip(request))], taps)
+    if limited:
+        # Past the limit taps are dropped silently: a reaction is never worth an error.
+        state.metrics.limited.labels("reaction").inc()
+        return JSONResponse({"accepted": 0}, status_code=202)
+    for kind, n in counts.items():
+        state.reactions.add(event.slug, kind, n)
+    state.metrics.taps.inc(taps)
+    response = JSONResponse({"accepted": taps}, status_code=202)
+    if new_device:
+        set_device_cookie(request, response, device)
+    return response
+
+
+routes = [
+    Route("/api/events/{slug}/posts", create_post, methods=["POST"]),
+    Route("/api/events/{slug}/reactions", create_reactions, methods=["POST"]),
+]

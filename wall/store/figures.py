@@ -1,0 +1,32 @@
+"""Per-event figures for `/metrics`, read at scrape time: true across every process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wall.store import keys
+from wall.store.client import Client
+
+
+@dataclass
+class EventFigures:
+    slug: str
+    received: int
+    pending: int
+    on_wall: int
+    reactions: dict[str, int]
+
+
+async def event_figures(redis: Client) -> list[EventFigures]:
+    """Every event's inbox length, pending and on-wall counts and reaction totals."""
+    rows = []
+    for slug in sorted(await redis.smembers(keys.EVENTS_INDEX)):
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.xlen(keys.inbox(slug))
+            pipe.zcard(keys.pending(slug))
+            pipe.zcard(keys.onwall(slug))
+            pipe.hgetall(keys.reactions(slug))
+            n_in, n_pending, n_wall, totals = await pipe.execute()
+        rows.append(EventFigures(slug, int(n_in), int(n_pending), int(n_wall),
+                                 {k: int(v) for k, v in totals.items()}))
+    return rows
