@@ -1,4 +1,5 @@
-"""Fixtures: a real redis-server for the session, real server processes, events, tokens."""
+"""Fixtures: a real redis-server for the session, the app in-process or as real server
+processes, events, tokens."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from tests.support.inprocess import InProcessApp
 from tests.support.servers import ServerProcess
 from wall.models import Event
 from wall.redis_client import connect
@@ -78,3 +80,16 @@ async def http(server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
         yield client
 
+
+@pytest.fixture
+async def inprocess_app(redis_url: str) -> AsyncIterator[InProcessApp]:
+    """The real app in this process, lifespan running, with a test server's settings."""
+    async with InProcessApp(redis_url) as app:
+        yield app
+
+
+@pytest.fixture
+async def app_client(inprocess_app: InProcessApp) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client of the in-process app, calling from an address of its own."""
+    async with inprocess_app.client() as client:
+        yield client

@@ -1,4 +1,7 @@
-"""Opening and closing an event: walls learn it live, every channel refuses once closed."""
+"""Opening and closing an event: walls learn it live, every channel refuses once closed.
+
+Walls and sockets listen to a real server; HTTP refusals alone are asked of the app
+in-process (`app_client`)."""
 
 from __future__ import annotations
 
@@ -80,15 +83,15 @@ async def test_unchanged_status_adds_no_feed_entry(event: EventFixture, redis: R
 
 
 async def test_closed_event_refuses_posts_and_reactions_over_http(
-        http: httpx.AsyncClient, event: EventFixture, redis: Redis) -> None:
+        app_client: httpx.AsyncClient, event: EventFixture, redis: Redis) -> None:
     """POST posts and reactions answer 403 event_closed; a draft answers event_not_open."""
     await update_event(redis, event.slug, {"status": "closed"})
-    res = await post(http, event.slug, "trop tard")
+    res = await post(app_client, event.slug, "trop tard")
     assert res.status_code == 403 and res.json()["error"] == "event_closed"
-    res = await http.post(f"/api/events/{event.slug}/reactions", json={"kind": "heart"})
+    res = await app_client.post(f"/api/events/{event.slug}/reactions", json={"kind": "heart"})
     assert res.status_code == 403 and res.json()["error"] == "event_closed"
     await update_event(redis, event.slug, {"status": "draft"})
-    res = await post(http, event.slug, "trop tôt")
+    res = await post(app_client, event.slug, "trop tôt")
     assert res.status_code == 403 and res.json()["error"] == "event_not_open"
 
 

@@ -1,12 +1,12 @@
 """The post path's shortcuts (docs/performance.md) answer exactly what the long way did:
 the live status read by the insert script, the hand-written device cookie, the word-list
-trie, the normaliser's and fold's fast paths."""
+trie, the normaliser's and fold's fast paths. HTTP answers come from the app in-process."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from tests.conftest import EventFixture
 from tests.support.clients import post
-from tests.support.servers import ServerProcess
+from tests.support.inprocess import InProcessApp
 from wall.identity import DEVICE_COOKIE
 from wall.moderation.text import normalise_text
 from wall.moderation.wordlist import _pattern, base_words, fold
@@ -108,7 +108,8 @@ def test_device_cookie_header_is_the_one_starlette_writes() -> None:
 
     for scheme in ("http", "https"):
         request = SimpleNamespace(scope={"scheme": scheme},
-                                  app=SimpleNamespace(state=SimpleNamespace(secret="k")))
+                                  app=SimpleNamespace(state=SimpleNamespace(
+                                      clameur=SimpleNamespace(secret="k"))))
         ours = Response()
         set_device_cookie(request, ours, "AbC-d_e")  # type: ignore[arg-type]
         theirs = Response()
@@ -133,11 +134,11 @@ def test_device_signer_signs_as_itsdangerous_does() -> None:
 
 
 async def test_device_cookie_round_trips_through_the_server(
-        http: httpx.AsyncClient, event: EventFixture, redis: Redis) -> None:
+        app_client: httpx.AsyncClient, event: EventFixture, redis: Redis) -> None:
     """The first post sets the cookie; later posts keep the same author (no new cookie)."""
-    first = await post(http, event.slug, "un")
+    first = await post(app_client, event.slug, "un")
     assert DEVICE_COOKIE in first.cookies
-    second = await post(http, event.slug, "deux")
+    second = await post(app_client, event.slug, "deux")
     assert second.status_code == 202 and DEVICE_COOKIE not in second.cookies
     items = [await redis.hget(keys.items(event.slug), r.json()["id"]) for r in (first, second)]
     assert '"author_key":"web:' in items[0] and \
@@ -145,61 +146,57 @@ async def test_device_cookie_round_trips_through_the_server(
 
 
 async def test_closing_is_seen_at_once_though_settings_are_cached(
-        http: httpx.AsyncClient, event: EventFixture, redis: Redis) -> None:
+        app_client: httpx.AsyncClient, event: EventFixture, redis: Redis) -> None:
     """Settings cached as open, event closed in Redis: the next post is 403, nothing kept;
     an empty message or a phone past its limit still hears `closed` first."""
-    assert (await post(http, event.slug, "avant")).status_code == 202
+    assert (await post(app_client, event.slug, "avant")).status_code == 202
     before = await redis.xlen(keys.inbox(event.slug))
     await update_event(redis, event.slug, {"status": "closed"})
     for text in ("après", "   "):
-        res = await post(http, event.slug, text)
+        res = await post(app_client, event.slug, text)
         assert res.status_code == 403 and res.json()["error"] == "event_closed"
     await update_event(redis, event.slug, {"status": "draft"})
-    res = await post(http, event.slug, "brouillon")
+    res = await post(app_client, event.slug, "brouillon")
     assert res.status_code == 403 and res.json()["error"] == "event_not_open"
     assert await redis.xlen(keys.inbox(event.slug)) == before
 
 
-@pytest.fixture(scope="module")
-def limited_server(redis_url: str) -> Iterator[ServerProcess]:
-    """A server where a device may post twice a minute."""
-    server = ServerProcess(redis_url=redis_url,
-                           env={"CLAMEUR_RATE_LIMITS": "post_device=2/60"}).start()
-    yield server
-    server.stop()
+@pytest.fixture
+async def phone(redis_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A phone on an app where a device may post twice a minute."""
+    async with InProcessApp(redis_url, {"CLAMEUR_RATE_LIMITS": "post_device=2/60"}) as app:
+        async with app.client() as client:
+            yield client
 
 
 async def test_a_phone_past_its_limit_on_a_closed_event_hears_closed(
-        limited_server: ServerProcess, event: EventFixture, redis: Redis) -> None:
+        phone: httpx.AsyncClient, event: EventFixture, redis: Redis) -> None:
     """Past the per-device post limit, a closed event answers 403, not 429."""
-    async with httpx.AsyncClient(base_url=limited_server.url) as phone:
-        codes = [(await post(phone, event.slug, f"message {n}")).status_code
-                 for n in range(3)]
-        assert codes == [202, 202, 429]
-        await update_event(redis, event.slug, {"status": "closed"})
-        res = await post(phone, event.slug, "encore")
-        assert res.status_code == 403 and res.json()["error"] == "event_closed"
+    codes = [(await post(phone, event.slug, f"message {n}")).status_code
+             for n in range(3)]
+    assert codes == [202, 202, 429]
+    await update_event(redis, event.slug, {"status": "closed"})
+    res = await post(phone, event.slug, "encore")
+    assert res.status_code == 403 and res.json()["error"] == "event_closed"
 
 
 async def test_posts_refused_as_closed_do_not_count_against_the_limit(
-        limited_server: ServerProcess, event: EventFixture, redis: Redis) -> None:
+        phone: httpx.AsyncClient, event: EventFixture, redis: Redis) -> None:
     """Three posts to the closed event, reopened: the phone still has its second post."""
-    async with httpx.AsyncClient(base_url=limited_server.url) as phone:
-        assert (await post(phone, event.slug, "un")).status_code == 202
-        await update_event(redis, event.slug, {"status": "closed"})
-        assert [(await post(phone, event.slug, "fermé")).status_code
-                for _ in range(3)] == [403] * 3
-        await update_event(redis, event.slug, {"status": "open"})
-        assert [(await post(phone, event.slug, f"rouvert {n}")).status_code
-                for n in range(2)] == [202, 429]
+    assert (await post(phone, event.slug, "un")).status_code == 202
+    await update_event(redis, event.slug, {"status": "closed"})
+    assert [(await post(phone, event.slug, "fermé")).status_code
+            for _ in range(3)] == [403] * 3
+    await update_event(redis, event.slug, {"status": "open"})
+    assert [(await post(phone, event.slug, f"rouvert {n}")).status_code
+            for n in range(2)] == [202, 429]
     assert await redis.hlen(keys.items(event.slug)) == 2
 
 
 async def test_empty_messages_count_against_the_limit(
-        limited_server: ServerProcess, event: EventFixture, redis: Redis) -> None:
+        phone: httpx.AsyncClient, event: EventFixture, redis: Redis) -> None:
     """An empty message is 422 but counted, as before the count moved into the insert."""
-    async with httpx.AsyncClient(base_url=limited_server.url) as phone:
-        codes = [(await post(phone, event.slug, text)).status_code
-                 for text in ("plein", "   ", "encore", "   ")]
+    codes = [(await post(phone, event.slug, text)).status_code
+             for text in ("plein", "   ", "encore", "   ")]
     assert codes == [202, 422, 429, 429]
     assert await redis.hlen(keys.items(event.slug)) == 1
