@@ -12,9 +12,9 @@ from tests.support.clients import FeedClient
 from tests.support.seeded import seed_event
 from tests.support.servers import ServerProcess
 from tests.test_export import run_cli
-from wall.erase import apply_retention, erase_author
 from wall.reporting.dataset import approved_items
 from wall.store import keys
+from wall.store.erasure import apply_retention, erase_author
 
 ZOE_KEY = "sms:5f1e0a9c2b7d4e6f8a10"
 

@@ -8,10 +8,10 @@ from redis.asyncio import Redis
 from tests.support.seeded import seed_event
 from tests.test_cluster import cluster, cluster_redis  # noqa: F401, F811
 from tests.test_erase import ZOE_KEY, dump
-from wall.erase import erase_author
 from wall.reporting.dataset import collect
 from wall.reporting.stats import build
 from wall.store import keys
+from wall.store.erasure import erase_author
 from wall.store.events import delete_event, get_event, update_event
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import time
 
-from redis.asyncio import Redis
-
 from wall.models import Event
+from wall.store.client import Client
 from wall.store.events import get_event
 
 MAX_AGE = 1.0
@@ -22,7 +21,7 @@ MAX_ENTRIES = 1_000
 class EventCache:
     """`get(slug)`: the event as read at most `max_age` seconds ago (unknown: not kept)."""
 
-    def __init__(self, redis: Redis, max_age: float = MAX_AGE) -> None:
+    def __init__(self, redis: Client, max_age: float = MAX_AGE) -> None:
         self.redis = redis
         self.max_age = max_age
         self._entries: dict[str, tuple[float, Event]] = {}

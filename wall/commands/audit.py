@@ -7,14 +7,12 @@ import json
 import sys
 from dataclasses import asdict, dataclass
 
-from redis.asyncio import Redis
-
 from wall.commands._run import with_redis
 from wall.config import Settings
-from wall.models import Item
-from wall.reporting.dataset import read_stream
-from wall.store import keys
+from wall.store.client import Client
 from wall.store.events import get_event
+from wall.store.exports import audit_entries
+from wall.store.inbox import get_items
 
 EXCERPT = 40
 
@@ -37,15 +35,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cmd_audit)
 
 
-async def audit_lines(redis: Redis, slug: str) -> list[AuditLine]:
+async def audit_lines(redis: Client, slug: str) -> list[AuditLine]:
     """The audit stream, with a short excerpt of each item still stored."""
-    entries = await read_stream(redis, keys.audit(slug))
+    entries = await audit_entries(redis, slug)
     ids = sorted({f.get("id", "") for _, f in entries} - {""})
-    bodies = dict(zip(ids, await redis.hmget(keys.items(slug), ids), strict=True)) if ids else {}
+    stored = {item.id: item for item in await get_items(redis, slug, ids)}
     out = []
     for _, f in entries:
-        body = bodies.get(f.get("id", ""))
-        text = " ".join(Item.from_json(body).text.split()) if body else ""
+        item = stored.get(f.get("id", ""))
+        text = " ".join(item.text.split()) if item else ""
         out.append(AuditLine(at=f.get("at", ""), action=f.get("action", ""),
                              item=f.get("id", ""), by=f.get("by", ""), rule=f.get("rule", ""),
                              change=f"{f.get('from', '')}→{f.get('to', '')}",
@@ -54,7 +52,7 @@ async def audit_lines(redis: Redis, slug: str) -> list[AuditLine]:
 
 
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
-    async def work(redis: Redis) -> list[AuditLine] | None:
+    async def work(redis: Client) -> list[AuditLine] | None:
         if await get_event(redis, args.slug) is None:
             return None
         return await audit_lines(redis, args.slug)

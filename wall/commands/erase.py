@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from redis.asyncio import Redis
-
 from wall.commands._run import with_redis
 from wall.config import Settings
-from wall.erase import Erasure, Retention, apply_retention, erase_author, find_author
+from wall.store.client import Client
+from wall.store.erasure import Erasure, Retention, apply_retention, erase_author, find_author
 from wall.store.events import get_event
 
 
@@ -33,7 +32,7 @@ def cmd_erase(args: argparse.Namespace, settings: Settings) -> int:
         print("error: --author must name someone", file=sys.stderr)
         return 2
 
-    async def preview(redis: Redis) -> Erasure | None:
+    async def preview(redis: Client) -> Erasure | None:
         if await get_event(redis, args.slug) is None:
             return None
         return await find_author(redis, args.slug, args.author)
@@ -50,7 +49,7 @@ def cmd_erase(args: argparse.Namespace, settings: Settings) -> int:
     if not args.yes and input("erase them? [y/N] ").strip().lower() != "y":
         return 1
 
-    async def work(redis: Redis) -> Erasure:
+    async def work(redis: Client) -> Erasure:
         return await erase_author(redis, args.slug, args.author)
 
     done = with_redis(settings, work)
@@ -62,7 +61,7 @@ def cmd_erase(args: argparse.Namespace, settings: Settings) -> int:
 def _retention(args: argparse.Namespace, settings: Settings) -> int:
     days = args.days if args.days is not None else float(settings.inbox_retention_days)
 
-    async def work(redis: Redis) -> Retention:
+    async def work(redis: Client) -> Retention:
         return await apply_retention(redis, args.slug, days)
 
     done = with_redis(settings, work)

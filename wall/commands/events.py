@@ -7,11 +7,10 @@ import json
 import sys
 from typing import Any
 
-from redis.asyncio import Redis
-
 from wall.commands._run import with_redis
 from wall.config import Settings
 from wall.models import HASHTAG_SOURCES, Event
+from wall.store.client import Client
 from wall.store.events import (
     EventError,
     create_event,
@@ -95,7 +94,7 @@ def _fail(message: str) -> int:
 def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
     event = Event(slug=args.slug, **_changes(args))
 
-    async def work(redis: Redis) -> Event:
+    async def work(redis: Client) -> Event:
         return await create_event(redis, event)
 
     try:
@@ -116,7 +115,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
-    async def work(redis: Redis) -> Event | None:
+    async def work(redis: Client) -> Event | None:
         return await get_event(redis, args.slug)
 
     event = with_redis(settings, work)
@@ -127,7 +126,7 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _update(settings: Settings, slug: str, changes: dict[str, Any]) -> int:
-    async def work(redis: Redis) -> Event:
+    async def work(redis: Client) -> Event:
         return await update_event(redis, slug, changes)
 
     try:
@@ -150,7 +149,7 @@ def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
     if not args.yes and input(f"delete every item of {args.slug}? [y/N] ").lower() != "y":
         return 1
 
-    async def work(redis: Redis) -> None:
+    async def work(redis: Client) -> None:
         await delete_event(redis, args.slug)
 
     with_redis(settings, work)

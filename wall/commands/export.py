@@ -11,13 +11,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from redis.asyncio import Redis
-
 from wall.commands._run import with_redis
 from wall.config import Settings
 from wall.i18n import LANGUAGES, from_locale
 from wall.reporting.dataset import Dataset, collect
 from wall.reporting.formats import items_csv, reactions_csv, readme, to_json, to_ndjson
+from wall.store.client import Client
 
 FORMATS = ("csv", "json", "ndjson")
 
@@ -59,7 +58,7 @@ def write_csv(ds: Dataset, output: str | None, lang: str, delimiter: str) -> lis
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    async def work(redis: Redis) -> Dataset | None:
+    async def work(redis: Client) -> Dataset | None:
         return await collect(redis, args.slug, args.licence)
 
     ds = with_redis(settings, work)

@@ -6,13 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from redis.asyncio import Redis
-
 from wall.commands._run import with_redis
 from wall.config import Settings
 from wall.i18n import LANGUAGES, from_locale
 from wall.reporting.page import render_report
 from wall.reporting.stats import Report, build
+from wall.store.client import Client
 from wall.store.events import get_event
 
 
@@ -28,7 +27,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
-    async def work(redis: Redis) -> Report | None:
+    async def work(redis: Client) -> Report | None:
         event = await get_event(redis, args.slug)
         return await build(redis, event) if event else None
 

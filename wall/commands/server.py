@@ -15,7 +15,6 @@ from pathlib import Path
 import httpx
 import psutil
 import uvicorn
-from redis.asyncio import Redis
 
 from wall.app import create_app
 from wall.commands._run import with_redis
@@ -23,6 +22,7 @@ from wall.config import Settings
 from wall.embedded import redis_for
 from wall.models import Event
 from wall.processes import die_with_parent, stop_process
+from wall.store.client import Client
 from wall.store.events import create_event, get_event
 from wall.store.tokens import create_token, verify_token
 
@@ -94,7 +94,7 @@ def tune_gc() -> None:
     gc.set_threshold(10_000, 10, 10)
 
 
-async def _ensure_demo(redis: Redis, token_path: Path) -> tuple[str, bool]:
+async def _ensure_demo(redis: Client, token_path: Path) -> tuple[str, bool]:
     """The demo event and the laptop's moderator token, created on first start."""
     if await get_event(redis, DEMO_SLUG) is None:
         # The demo follows no hashtag source: only the audience page and SMS feed it.
@@ -175,7 +175,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
         data_dir = Path(settings.data_dir)
         token_path = data_dir / TOKEN_FILE
 
-        async def demo(redis: Redis) -> tuple[str, bool]:
+        async def demo(redis: Client) -> tuple[str, bool]:
             return await _ensure_demo(redis, token_path)
 
         token, fresh = with_redis(local, demo)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from redis.asyncio import Redis
-
 from wall.commands._run import with_redis
 from wall.config import Settings
+from wall.store.client import Client
 from wall.store.events import get_event
 from wall.store.tokens import ROLES, TokenInfo, create_token, list_tokens, revoke_token
 
@@ -31,7 +30,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
-    async def work(redis: Redis) -> tuple[str, TokenInfo] | None:
+    async def work(redis: Client) -> tuple[str, TokenInfo] | None:
         if await get_event(redis, args.event) is None:
             return None
         return await create_token(redis, args.event, args.role, args.label)
@@ -47,7 +46,7 @@ def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    async def work(redis: Redis) -> list[TokenInfo]:
+    async def work(redis: Client) -> list[TokenInfo]:
         return await list_tokens(redis, args.event)
 
     for t in with_redis(settings, work):
@@ -56,7 +55,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_revoke(args: argparse.Namespace, settings: Settings) -> int:
-    async def work(redis: Redis) -> bool:
+    async def work(redis: Client) -> bool:
         return await revoke_token(redis, args.event, args.token_id)
 
     if not with_redis(settings, work):

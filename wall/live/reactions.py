@@ -10,9 +10,7 @@ import asyncio
 import logging
 from collections import defaultdict
 
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
-
+from wall.store.client import Client, StoreError
 from wall.store.reactions import add_reactions
 
 log = logging.getLogger(__name__)
@@ -20,7 +18,7 @@ FLUSH_INTERVAL = 0.1
 
 
 class ReactionCounter:
-    def __init__(self, redis: Redis, interval: float = FLUSH_INTERVAL) -> None:
+    def __init__(self, redis: Client, interval: float = FLUSH_INTERVAL) -> None:
         self.redis = redis
         self.interval = interval
         self._pending: dict[str, defaultdict[str, int]] = {}
@@ -34,7 +32,7 @@ class ReactionCounter:
         for slug, delta in batch.items():
             try:
                 await add_reactions(self.redis, slug, dict(delta))
-            except RedisError:
+            except StoreError:
                 log.warning("reactions for %s kept in memory: Redis unreachable", slug)
                 for kind, n in delta.items():
                     self.add(slug, kind, n)

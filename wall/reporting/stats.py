@@ -13,17 +13,10 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from redis.asyncio import Redis
-
 from wall.models import SOURCES, Event, Item
-from wall.reporting.dataset import (
-    PublishedItem,
-    approved_items,
-    continuous,
-    reaction_minutes,
-    read_stream,
-)
-from wall.store import keys
+from wall.reporting.dataset import PublishedItem, approved_items, continuous
+from wall.store import exports
+from wall.store.client import Client
 
 BUCKET_S = 300
 REACTION_WINDOW = 2  # minutes: the one an item appeared in, and the next
@@ -174,13 +167,12 @@ def moderation(items: list[Item], states: dict[str, str],
     return out
 
 
-async def build(redis: Redis, event: Event) -> Report:
+async def build(redis: Client, event: Event) -> Report:
     slug = event.slug
-    items = [Item.from_json(raw) for raw in (await redis.hgetall(keys.items(slug))).values()]
-    items.sort(key=lambda i: i.received_at)
-    states = await redis.hgetall(keys.state(slug))
+    items = sorted(await exports.all_items(redis, slug), key=lambda i: i.received_at)
+    states = await exports.states(redis, slug)
     published = await approved_items(redis, slug)
-    per_minute = await reaction_minutes(redis, slug)
+    per_minute = await exports.reaction_minutes(redis, slug)
     minutes = [(m, sum(c.values())) for m, c in continuous(per_minute)]
     totals: dict[str, int] = {k: 0 for k in event.reactions}
     for counts in per_minute.values():
@@ -191,4 +183,4 @@ async def build(redis: Redis, event: Event) -> Report:
                   peaks=peaks(minutes, published),
                   most_reacted=most_reacted(published, dict(minutes)),
                   moderation=moderation(items, states, [
-                      f for _, f in await read_stream(redis, keys.audit(slug))]))
+                      f for _, f in await exports.audit_entries(redis, slug)]))

@@ -2,6 +2,8 @@
 
 Two moderators deciding one item at the same moment: the script runs once at a time, so the
 first wins and the second sees the item's new state and gets a conflict naming who decided.
+The same script keeps how many items are approved and rejected now (the `counts` hash, for
+the desk's counters), so nobody has to scan every item's state to know.
 """
 
 from __future__ import annotations
@@ -10,17 +12,36 @@ import json
 import time
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
 from wall.models import ACTIONS, utc_now_iso
 from wall.store import keys
+from wall.store.client import Client
 from wall.store.scripts import LuaScript
 
 FEED_MAXLEN = 5_000
 
-# KEYS: state decisions pending onwall pinned feed feed-floor audit items authors
+# Every script that changes or drops an item's state keeps the counts with these.
+# `counts_ready(s, c)`: the counts hash KEYS[c], made once from the states KEYS[s] for an
+# event from before counts were kept. `recount(c, from, to)`: an item went from one state
+# to another ("" for none).
+COUNTS = """
+local function counts_ready(s, c)
+  if redis.call('EXISTS', KEYS[c]) == 1 then return end
+  local a, r = 0, 0
+  for _, v in ipairs(redis.call('HVALS', KEYS[s])) do
+    if v == 'approved' then a = a + 1 elseif v == 'rejected' then r = r + 1 end
+  end
+  redis.call('HSET', KEYS[c], 'approved', a, 'rejected', r)
+end
+local function recount(c, from, to)
+  if from == to then return end
+  if from == 'approved' or from == 'rejected' then redis.call('HINCRBY', KEYS[c], from, -1) end
+  if to == 'approved' or to == 'rejected' then redis.call('HINCRBY', KEYS[c], to, 1) end
+end
+"""
+
+# KEYS: state decisions pending onwall pinned feed feed-floor audit items authors counts
 # ARGV: id action by at expected rule maxlen now_ms
-_DECIDE = """
+_DECIDE = COUNTS + """
 local id, action, by, at, expected, rule = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local maxlen, now_ms = tonumber(ARGV[7]), ARGV[8]
 local st = redis.call('HGET', KEYS[1], id)
@@ -51,6 +72,8 @@ else
   return {'bad-action'}
 end
 local decision = cjson.encode({action = action, by = by, at = at, rule = rule, id = id})
+counts_ready(1, 11)
+recount(11, st, new_state)
 redis.call('HSET', KEYS[1], id, new_state)
 redis.call('HSET', KEYS[2], id, decision)
 if new_state == 'approved' and st ~= 'approved' then
@@ -92,6 +115,27 @@ return {'ok', new_state, position}
 """
 _DECIDE_SCRIPT = LuaScript(_DECIDE)
 
+# KEYS: state counts ; ARGV: item ids. Drops their states (erasure), counts kept.
+_FORGET = LuaScript(COUNTS + """
+counts_ready(1, 2)
+local n = 0
+for _, id in ipairs(ARGV) do
+  local st = redis.call('HGET', KEYS[1], id)
+  if st then
+    recount(2, st, '')
+    n = n + redis.call('HDEL', KEYS[1], id)
+  end
+end
+return n
+""")
+
+# KEYS: state counts pending ; the kept counts and the queue length.
+_COUNTS = LuaScript(COUNTS + """
+counts_ready(1, 2)
+local kept = redis.call('HMGET', KEYS[2], 'approved', 'rejected')
+return {tonumber(kept[1]) or 0, tonumber(kept[2]) or 0, redis.call('ZCARD', KEYS[3])}
+""")
+
 
 @dataclass
 class Outcome:
@@ -103,7 +147,7 @@ class Outcome:
     previous: dict[str, str] | None = None
 
 
-async def decide(redis: Redis, slug: str, item_id: str, action: str, by: str,
+async def decide(redis: Client, slug: str, item_id: str, action: str, by: str,
                  expected: str = "", rule: str = "", feed_maxlen: int = FEED_MAXLEN) -> Outcome:
     if action not in ACTIONS:
         return Outcome("bad-action")
@@ -111,7 +155,7 @@ async def decide(redis: Redis, slug: str, item_id: str, action: str, by: str,
         redis,
         [keys.state(slug), keys.decisions(slug), keys.pending(slug), keys.onwall(slug),
          keys.pinned(slug), keys.feed(slug), keys.feed_floor(slug), keys.audit(slug),
-         keys.items(slug), keys.authors(slug)],
+         keys.items(slug), keys.authors(slug), keys.counts(slug)],
         [item_id, action, by, utc_now_iso(), expected, rule, feed_maxlen,
          int(time.time() * 1000)],
     )
@@ -124,6 +168,20 @@ async def decide(redis: Redis, slug: str, item_id: str, action: str, by: str,
     return Outcome(status)
 
 
-async def last_decision(redis: Redis, slug: str, item_id: str) -> dict[str, str] | None:
+async def last_decision(redis: Client, slug: str, item_id: str) -> dict[str, str] | None:
     raw = await redis.hget(keys.decisions(slug), item_id)
     return json.loads(raw) if raw else None
+
+
+async def counts(redis: Client, slug: str) -> dict[str, int]:
+    """How many items are pending, approved and rejected now (one round trip, no scan)."""
+    approved, rejected, pending = await _COUNTS(
+        redis, [keys.state(slug), keys.counts(slug), keys.pending(slug)], [])
+    return {"pending": int(pending), "approved": int(approved), "rejected": int(rejected)}
+
+
+async def forget_states(redis: Client, slug: str, ids: list[str]) -> int:
+    """Drop the states of `ids` (erasure), keeping the counts true; how many were dropped."""
+    if not ids:
+        return 0
+    return int(await _FORGET(redis, [keys.state(slug), keys.counts(slug)], ids))

@@ -6,7 +6,8 @@ retracted (so walls take them down live), then every key of the event is swept: 
 field, set member, stream entry or string that mentions one of their item ids or author
 keys is deleted — which also covers keys added by other parts (SMS nicknames, rate
 limits...) without this module knowing them. In the feed, bare `retract` entries stay: they
-carry only an id, and walls reconnecting with `?after=` need them to drop the item.
+carry only an id, and walls reconnecting with `?after=` need them to drop the item. Item
+states are dropped by the decision module's script, which keeps the desk's counts true.
 """
 
 from __future__ import annotations
@@ -15,16 +16,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from redis.asyncio import Redis
-
 from wall.models import Item
 from wall.moderation.text import normalise_name
 from wall.store import keys
-from wall.store.decisions import decide
+from wall.store.client import Client
+from wall.store.decisions import decide, forget_states
 
 ERASER = "erasure"
 BATCH = 1000
-_KEEP = ("meta", "tokens")  # settings and credentials: never about an author
+_KEEP = ("meta", "tokens", "counts")  # settings, credentials, totals: never about an author
 
 
 @dataclass
@@ -37,7 +37,7 @@ class Erasure:
     removed: int = 0  # hash fields, members, stream entries and keys deleted
 
 
-async def find_author(redis: Redis, slug: str, who: str) -> Erasure:
+async def find_author(redis: Client, slug: str, who: str) -> Erasure:
     """Items whose author key is `who`, or whose displayed name is `who` (and all items of
     the author keys those carry)."""
     wanted = normalise_name(who).casefold()
@@ -56,7 +56,7 @@ async def find_author(redis: Redis, slug: str, who: str) -> Erasure:
     return found
 
 
-async def erase_author(redis: Redis, slug: str, who: str) -> Erasure:
+async def erase_author(redis: Client, slug: str, who: str) -> Erasure:
     """Take down and forget everything from one author; what was removed."""
     found = await find_author(redis, slug, who)
     for item_id in sorted(found.item_ids):
@@ -73,9 +73,9 @@ def _mentions(markers: set[str], *values: str) -> bool:
     return any(m in v for v in values for m in markers)
 
 
-async def sweep(redis: Redis, slug: str, markers: set[str]) -> int:
+async def sweep(redis: Client, slug: str, markers: set[str]) -> int:
     """Delete from every key of the event whatever mentions one of `markers`."""
-    prefix = keys.meta(slug)[:-len("meta")]
+    prefix = keys.event_prefix(slug)
     removed = 0
     async for key in redis.scan_iter(match=f"{prefix}*", count=BATCH):
         name = key[len(prefix):]
@@ -84,43 +84,48 @@ async def sweep(redis: Redis, slug: str, markers: set[str]) -> int:
         if _mentions(markers, name):
             removed += await redis.delete(key)
             continue
+        if name == "state":
+            doomed = [f async for f, _ in redis.hscan_iter(key, count=BATCH)
+                      if _mentions(markers, f)]
+            removed += await forget_states(redis, slug, doomed)
+            continue
         kind = await redis.type(key)
         removed += await _SWEEPERS.get(kind, _skip)(redis, key, markers, name == "feed")
     return removed
 
 
-async def _skip(redis: Redis, key: str, markers: set[str], feed: bool) -> int:
+async def _skip(redis: Client, key: str, markers: set[str], feed: bool) -> int:
     return 0
 
 
-async def _sweep_string(redis: Redis, key: str, markers: set[str], feed: bool) -> int:
+async def _sweep_string(redis: Client, key: str, markers: set[str], feed: bool) -> int:
     value = await redis.get(key)
     return await redis.delete(key) if value and _mentions(markers, value) else 0
 
 
-async def _sweep_hash(redis: Redis, key: str, markers: set[str], feed: bool) -> int:
+async def _sweep_hash(redis: Client, key: str, markers: set[str], feed: bool) -> int:
     doomed = [f async for f, v in redis.hscan_iter(key, count=BATCH) if _mentions(markers, f, v)]
     return await redis.hdel(key, *doomed) if doomed else 0
 
 
-async def _sweep_set(redis: Redis, key: str, markers: set[str], feed: bool) -> int:
+async def _sweep_set(redis: Client, key: str, markers: set[str], feed: bool) -> int:
     doomed = [m async for m in redis.sscan_iter(key, count=BATCH) if _mentions(markers, m)]
     return await redis.srem(key, *doomed) if doomed else 0
 
 
-async def _sweep_zset(redis: Redis, key: str, markers: set[str], feed: bool) -> int:
+async def _sweep_zset(redis: Client, key: str, markers: set[str], feed: bool) -> int:
     doomed = [m async for m, _ in redis.zscan_iter(key, count=BATCH) if _mentions(markers, m)]
     return await redis.zrem(key, *doomed) if doomed else 0
 
 
-async def _sweep_list(redis: Redis, key: str, markers: set[str], feed: bool) -> int:
+async def _sweep_list(redis: Client, key: str, markers: set[str], feed: bool) -> int:
     removed = 0
     for value in {v for v in await redis.lrange(key, 0, -1) if _mentions(markers, v)}:
         removed += int(await redis.lrem(key, 0, value))
     return removed
 
 
-async def _sweep_stream(redis: Redis, key: str, markers: set[str], feed: bool) -> int:
+async def _sweep_stream(redis: Client, key: str, markers: set[str], feed: bool) -> int:
     removed, start = 0, "-"
     while True:
         batch = await redis.xrange(key, min=start, max="+", count=BATCH)
@@ -134,7 +139,7 @@ async def _sweep_stream(redis: Redis, key: str, markers: set[str], feed: bool) -
         start = f"({batch[-1][0]}"
 
 
-_SWEEPERS: dict[str, Callable[[Redis, str, set[str], bool], Awaitable[int]]] = {
+_SWEEPERS: dict[str, Callable[[Client, str, set[str], bool], Awaitable[int]]] = {
     "string": _sweep_string, "hash": _sweep_hash, "set": _sweep_set, "zset": _sweep_zset,
     "list": _sweep_list, "stream": _sweep_stream,
 }
@@ -146,7 +151,7 @@ class Retention:
     rejected_forgotten: int
 
 
-async def apply_retention(redis: Redis, slug: str, days: float,
+async def apply_retention(redis: Client, slug: str, days: float,
                           now: datetime | None = None) -> Retention:
     """Trim raw inbox entries older than `days`, and the text of items rejected that long ago
     (their state, decision and audit entry stay, as a record without content)."""

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from redis.asyncio import Redis
-
 from wall.models import MODES, STATUSES, Event, valid_slug
 from wall.store import keys
+from wall.store.client import Client
 from wall.store.status import announce_status
 
 
@@ -15,7 +14,7 @@ class EventError(ValueError):
     """An event setting that cannot be applied."""
 
 
-async def create_event(redis: Redis, event: Event) -> Event:
+async def create_event(redis: Client, event: Event) -> Event:
     if not valid_slug(event.slug):
         raise EventError(f"invalid slug {event.slug!r}: use [a-z0-9-], 1 to 40 characters")
     _check(event)
@@ -27,7 +26,7 @@ async def create_event(redis: Redis, event: Event) -> Event:
     return event
 
 
-async def get_event(redis: Redis, slug: str) -> Event | None:
+async def get_event(redis: Client, slug: str) -> Event | None:
     if not valid_slug(slug):
         return None
     data = await redis.hgetall(keys.meta(slug))
@@ -36,13 +35,13 @@ async def get_event(redis: Redis, slug: str) -> Event | None:
     return Event.from_hash(data)
 
 
-async def list_events(redis: Redis) -> list[Event]:
+async def list_events(redis: Client) -> list[Event]:
     slugs = sorted(await redis.smembers(keys.EVENTS_INDEX))
     events = [await get_event(redis, slug) for slug in slugs]
     return [e for e in events if e is not None]
 
 
-async def update_event(redis: Redis, slug: str, changes: dict[str, Any]) -> Event:
+async def update_event(redis: Client, slug: str, changes: dict[str, Any]) -> Event:
     event = await get_event(redis, slug)
     if event is None:
         raise EventError(f"no event {slug!r}")
@@ -58,10 +57,10 @@ async def update_event(redis: Redis, slug: str, changes: dict[str, Any]) -> Even
     return event
 
 
-async def delete_event(redis: Redis, slug: str) -> None:
+async def delete_event(redis: Client, slug: str) -> None:
     """Remove every key of the event: the fixed ones and any `ev:{slug}:*` with dynamic parts."""
     await redis.delete(*keys.all_event_keys(slug))
-    async for key in redis.scan_iter(match=f"{keys.meta(slug)[:-len('meta')]}*", count=500):
+    async for key in redis.scan_iter(match=f"{keys.event_prefix(slug)}*", count=500):
         await redis.delete(key)
     await redis.srem(keys.EVENTS_INDEX, slug)
 

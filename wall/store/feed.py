@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from redis.asyncio import Redis
-
 from wall.models import Item
 from wall.store import keys
+from wall.store.client import Client
 from wall.store.status import status_message
 
 SNAPSHOT_ITEMS = 60
@@ -42,13 +41,13 @@ def feed_message(position: str, fields: dict[str, str]) -> dict[str, Any]:
     return {"type": kind, "position": position, "id": fields["id"]}
 
 
-async def needs_snapshot(redis: Redis, slug: str, after: str) -> bool:
+async def needs_snapshot(redis: Client, slug: str, after: str) -> bool:
     """True when `after` is older than what the feed still holds."""
     floor = await redis.get(keys.feed_floor(slug))
     return floor is not None and parse_id(after) < parse_id(floor)
 
 
-async def read_after(redis: Redis, slug: str, after: str, count: int = 1000) -> list[StreamEntry]:
+async def read_after(redis: Client, slug: str, after: str, count: int = 1000) -> list[StreamEntry]:
     """Every feed entry strictly after `after`, oldest first."""
     out: list[StreamEntry] = []
     start = f"({after}"
@@ -60,7 +59,7 @@ async def read_after(redis: Redis, slug: str, after: str, count: int = 1000) -> 
         start = f"({batch[-1][0]}"
 
 
-async def snapshot(redis: Redis, slug: str, limit: int = SNAPSHOT_ITEMS) -> dict[str, Any]:
+async def snapshot(redis: Client, slug: str, limit: int = SNAPSHOT_ITEMS) -> dict[str, Any]:
     """What a wall shows now, and the feed position it corresponds to."""
     async with redis.pipeline(transaction=True) as pipe:
         pipe.xrevrange(keys.feed(slug), count=1)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import time
 
-from redis.asyncio import Redis
-
 from wall.store import keys
+from wall.store.client import Client
 
 RX_STREAM_MAXLEN = 2_000
 
 
-async def add_reactions(redis: Redis, slug: str, delta: dict[str, int]) -> None:
+async def add_reactions(redis: Client, slug: str, delta: dict[str, int]) -> None:
     """Add `delta` to the totals, the per-minute timeline, and the delta stream, atomically."""
     minute = int(time.time() // 60)
     async with redis.pipeline(transaction=True) as pipe:
@@ -24,5 +23,5 @@ async def add_reactions(redis: Redis, slug: str, delta: dict[str, int]) -> None:
         await pipe.execute()
 
 
-async def totals(redis: Redis, slug: str) -> dict[str, int]:
+async def totals(redis: Client, slug: str) -> dict[str, int]:
     return {k: int(v) for k, v in (await redis.hgetall(keys.reactions(slug))).items()}

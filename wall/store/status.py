@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from redis.asyncio import Redis
-
 from wall.store import keys
+from wall.store.client import Client
 
 
-async def announce_status(redis: Redis, slug: str, status: str) -> str:
+async def announce_status(redis: Client, slug: str, status: str) -> str:
     """Append `{"type": "status", ...}` to the feed with the totals so far; its position."""
     async with redis.pipeline(transaction=True) as pipe:
         pipe.hgetall(keys.reactions(slug))
@@ -33,7 +32,7 @@ def status_message(position: str, fields: dict[str, str]) -> dict[str, Any]:
             "approved": int(fields.get("approved") or 0)}
 
 
-async def current_status(redis: Redis, slug: str) -> str:
+async def current_status(redis: Client, slug: str) -> str:
     """The event's status as stored now (`draft`, `open`, `closed`), "" when it is gone."""
     return str(await redis.hget(keys.meta(slug), "status") or "")
 

@@ -12,10 +12,9 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
 from wall.models import utc_now_iso
 from wall.store import keys
+from wall.store.client import Client
 
 ROLES = ("moderator", "admin")
 
@@ -38,7 +37,7 @@ def token_slug(token: str) -> str | None:
     return slug if dot and slug and secret else None
 
 
-async def create_token(redis: Redis, slug: str, role: str,
+async def create_token(redis: Client, slug: str, role: str,
                        label: str = "") -> tuple[str, TokenInfo]:
     """Issue a token; the clear value is returned once and never stored."""
     if role not in ROLES:
@@ -51,7 +50,7 @@ async def create_token(redis: Redis, slug: str, role: str,
     return token, info
 
 
-async def verify_token(redis: Redis, token: str) -> TokenInfo | None:
+async def verify_token(redis: Client, token: str) -> TokenInfo | None:
     """The token's record when it is valid (for its own event), else None."""
     slug = token_slug(token)
     if slug is None:
@@ -66,7 +65,7 @@ async def verify_token(redis: Redis, token: str) -> TokenInfo | None:
     return TokenInfo(record["id"], slug, record["role"], record["label"], record["created_at"])
 
 
-async def list_tokens(redis: Redis, slug: str) -> list[TokenInfo]:
+async def list_tokens(redis: Client, slug: str) -> list[TokenInfo]:
     out = []
     for raw in (await redis.hgetall(keys.tokens(slug))).values():
         r = json.loads(raw)
@@ -74,7 +73,7 @@ async def list_tokens(redis: Redis, slug: str) -> list[TokenInfo]:
     return sorted(out, key=lambda t: t.created_at)
 
 
-async def revoke_token(redis: Redis, slug: str, token_id: str) -> bool:
+async def revoke_token(redis: Client, slug: str, token_id: str) -> bool:
     for digest, raw in (await redis.hgetall(keys.tokens(slug))).items():
         if json.loads(raw)["id"] == token_id:
             await redis.hdel(keys.tokens(slug), digest)
