@@ -111,6 +111,13 @@ class DeskModel:
     def last_notice(self) -> Notice | None:
         return self.notices[-1] if self.notices else None
 
+    def rule_state(self, item_id: str) -> str:
+        """The current state of an item in the rules tab ("" when it is not there)."""
+        for entry in self.rules:
+            if entry.item["id"] == item_id:
+                return entry.state
+        return ""
+
     def find(self, item_id: str) -> Item | None:
         """An item we know of: in the queue, on the wall, or in the rules tab."""
         if item_id in self.queue:

@@ -42,6 +42,15 @@ def inverse(op: Op) -> Op | None:
     return Op("decide", op.item_id, action, expected)
 
 
+def onto_wall(item_id: str, action: str, pending: bool, pinned: str | None) -> list[Op]:
+    """`p` or `h` on an item: `p` on the pinned item unpins it; a pending item is approved
+    first."""
+    if action == "pin" and item_id == pinned:
+        return [Op("decide", item_id, "unpin")]
+    first = [Op("decide", item_id, "approve")] if pending else []
+    return [*first, Op("decide", item_id, action)]
+
+
 def past_tense(action: str) -> str:
     words = {"approve": _("approved"), "reject": _("rejected"), "retract": _("taken down"),
              "pin": _("pinned"), "unpin": _("unpinned"), "highlight": _("highlighted"),

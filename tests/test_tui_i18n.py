@@ -9,8 +9,8 @@ import pytest
 from babel.messages.pofile import read_po
 
 from moderator_tui import i18n
-from moderator_tui.app import ModeratorApp
 from moderator_tui.model import TARGET_STATE
+from moderator_tui.screens.desk import DeskScreen
 from moderator_tui.screens.help import KEYS
 from moderator_tui.widgets.rules import RULE_NAMES
 from moderator_tui.widgets.status import EVENT_STATUSES, STATES
@@ -37,7 +37,7 @@ def _computed_msgids() -> set[str]:
             | {label for _, label, _ in STATES.values()} | set(RULE_NAMES.values())
             | set(EVENT_STATUSES.values())
             | {what for _, what in KEYS}
-            | {b.description for b in ModeratorApp.BINDINGS if hasattr(b, "description")})
+            | {b.description for b in DeskScreen.BINDINGS if hasattr(b, "description")})
 
 
 def test_every_desk_message_has_a_french_translation() -> None:

@@ -9,11 +9,10 @@ import sys
 from tests.support.servers import ROOT
 
 CLIENT_MODULES = ["moderator_tui.client", "moderator_tui.live", "moderator_tui.session",
-                  "moderator_tui.outbox",
+                  "moderator_tui.outbox", "moderator_tui.jobs",
                   "moderator_tui.model", "moderator_tui.ops", "moderator_tui.config"]
-SCREEN_MODULES = ["moderator_tui.app", "moderator_tui.actions", "moderator_tui.main",
-                  "moderator_tui.screens.help",
-                  "moderator_tui.screens.confirm"]
+SCREEN_MODULES = ["moderator_tui.app", "moderator_tui.main", "moderator_tui.screens.desk",
+                  "moderator_tui.screens.help", "moderator_tui.screens.confirm"]
 
 
 def _imported_after(modules: list[str]) -> list[str]:

@@ -8,8 +8,9 @@ import subprocess
 import sys
 
 from moderator_tui.config import DeskConfig
+from moderator_tui.jobs import JobQueue
 from moderator_tui.model import matches
-from moderator_tui.ops import Op, inverse
+from moderator_tui.ops import Op, inverse, onto_wall
 from moderator_tui.session import DeskSession
 from tests.conftest import EventFixture
 from tests.support.servers import ROOT, ServerProcess
@@ -25,6 +26,41 @@ def test_undo_sends_the_inverse_decision() -> None:
     assert inverse(Op("decide", "i", "highlight")) is None
     assert inverse(Op("flag", "i", flag="banned", on=True)) == \
         Op("flag", "i", flag="banned", on=False)
+
+
+def test_pin_and_highlight_approve_a_pending_item_first() -> None:
+    """`p`/`h` on a pending item approve it, then act; `p` on the pinned item unpins it."""
+    assert onto_wall("i", "pin", True, None) == [Op("decide", "i", "approve"),
+                                                 Op("decide", "i", "pin")]
+    assert onto_wall("i", "highlight", False, "i") == [Op("decide", "i", "highlight")]
+    assert onto_wall("i", "pin", False, "j") == [Op("decide", "i", "pin")]
+    assert onto_wall("i", "pin", False, "i") == [Op("decide", "i", "unpin")]
+
+
+async def test_jobs_run_in_order_and_a_failure_does_not_stop_the_next() -> None:
+    """Jobs run one after the other; one that raises is reported, the next still runs."""
+    done: list[str] = []
+    errors: list[Exception] = []
+    jobs = JobQueue(errors.append)
+
+    async def slow() -> None:
+        await asyncio.sleep(0.01)
+        done.append("slow")
+
+    async def failing() -> None:
+        raise RuntimeError("boom")
+
+    async def fast() -> None:
+        done.append("fast")
+
+    for job in (slow, failing, fast):
+        jobs.put(job)
+    runner = asyncio.create_task(jobs.run())
+    try:
+        await asyncio.wait_for(jobs.join(), timeout())
+    finally:
+        runner.cancel()
+    assert done == ["slow", "fast"] and [str(e) for e in errors] == ["boom"]
 
 
 def test_filter_matches_words_of_text_author_or_source() -> None:

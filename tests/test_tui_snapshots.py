@@ -138,7 +138,7 @@ def test_reconnecting_state(snap_compare: Callable[..., bool], own_server: Serve
         model = app.session.model
         await app.session.wait_for(lambda: model.connection == "reconnecting", timeout(10))
         await pilot.press("a")
-        await app.settled()
+        await app.desk.jobs.join()
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=lose_the_server)

@@ -1,1 +1,1 @@
-"""The desk's modal screens: help and confirmation."""
+"""The desk's screens: the desk itself, help and confirmation."""

@@ -18,6 +18,7 @@ from moderator_tui.ages import age
 from moderator_tui.i18n import _
 from moderator_tui.model import Item, source_label
 
+MAX_LISTED = 60  # the oldest first; rebuilding a longer list slows every keystroke
 SOURCE_STYLES = {"web": "cyan", "sms": "green", "x": "white", "mastodon": "magenta",
                  "bluesky": "blue"}
 
@@ -84,3 +85,13 @@ class QueueList(ItemList):
     """The pending items."""
 
     BINDINGS = [Binding("j", "cursor_down", show=False), Binding("k", "cursor_up", show=False)]
+
+    def show_queue(self, visible: list[Item], selected: set[str], now: datetime,
+                   tick: int) -> None:
+        """The oldest `MAX_LISTED` of the visible items, then how many more wait."""
+        shown = visible[:MAX_LISTED]
+        more = _("… and {n} more: decide these first, or filter with /").format(
+            n=len(visible) - len(shown)) if len(visible) > len(shown) else ""
+        self.show((tuple(i["id"] for i in shown), frozenset(selected), tick, more),
+                  lambda: [(i["id"], item_prompt(i, now, i["id"] in selected)) for i in shown],
+                  more)

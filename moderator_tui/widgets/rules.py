@@ -30,3 +30,7 @@ class RulesList(ItemList):
     """Items decided by rules; `a` approves a rejected one, `t` takes an approved one down."""
 
     BINDINGS = [Binding("j", "cursor_down", show=False), Binding("k", "cursor_up", show=False)]
+
+    def show_rules(self, rules: list[RuleEntry], now: datetime, tick: int) -> None:
+        self.show((tuple((e.item["id"], e.state) for e in rules), tick),
+                  lambda: [(e.item["id"], rule_prompt(e, now)) for e in rules])

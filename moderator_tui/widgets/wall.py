@@ -32,3 +32,6 @@ class WallList(ItemList):
     """The on-the-wall list in the right column."""
 
     BINDINGS = [Binding("j", "cursor_down", show=False), Binding("k", "cursor_up", show=False)]
+
+    def show_wall(self, wall: dict[str, Any], now: datetime, tick: int) -> None:
+        self.show((repr(wall), tick), lambda: wall_entries(wall, now))

@@ -34,7 +34,7 @@ async def running_desk(url: str, slug: str, token: str, size: tuple[int, int] = 
 
 async def settle(app: ModeratorApp, pilot: Pilot[int]) -> None:
     """Every key's job done and the screen redrawn."""
-    await app.settled()
+    await app.desk.jobs.join()
     await pilot.pause()
 
 
