@@ -18,6 +18,7 @@ import websockets
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
 from moderator_tui.config import DeskConfig
+from wall import protocol
 
 REFUSED_CODES = {4401: "unauthorised", 4403: "forbidden", 4404: "unknown_event"}
 MAX_FRAME = 8 * 1024 * 1024
@@ -92,7 +93,7 @@ class LiveFeed:
                 self.ws = ws
                 async for text in ws:
                     frame = json.loads(text)
-                    if frame.get("type") == "queue":
+                    if frame.get("type") == protocol.QUEUE:
                         received = True
                         await self.on_state("connected", "")
                     await self.on_frame(frame)

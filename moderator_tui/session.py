@@ -20,8 +20,7 @@ from moderator_tui.live import LiveFeed
 from moderator_tui.model import DeskModel, RuleEntry
 from moderator_tui.ops import Op, describe, past_tense
 from moderator_tui.outbox import Outbox
-
-WALL_ACTIONS = {"approve", "retract", "pin", "unpin", "highlight"}
+from wall import protocol
 
 
 class DeskSession:
@@ -175,19 +174,19 @@ class DeskSession:
 
     async def _on_frame(self, frame: dict[str, Any]) -> None:
         kind = frame.get("type")
-        if kind == "queue":
+        if kind == protocol.QUEUE:
             self.model.moderator = frame.get("moderator", self.model.moderator)
             waiting = self.outbox.waiting
             self.model.load_queue([i for i in frame["items"] if i["id"] not in waiting])
             self.schedule("desk", "rules")
             self._spawn(self.outbox.flush())
-        elif kind == "queued":
+        elif kind == protocol.QUEUED:
             if frame.get("state") in (None, "pending") and \
                     frame["item"]["id"] not in self.outbox.waiting:
                 self.model.add(frame["item"])
-        elif kind == "decision":
+        elif kind == protocol.DECISION:
             self._on_decision(frame)
-        elif kind == "counters":
+        elif kind == protocol.COUNTERS:
             self.model.counters = {k: v for k, v in frame.items() if k != "type"}
             self.model.mode = frame.get("mode", self.model.mode)
             if self.outbox.unsent and not self.outbox.flushing:
@@ -195,7 +194,7 @@ class DeskSession:
                 # server is answering again, so retry now rather than at the next reconnect.
                 self._spawn(self.outbox.flush())
         else:
-            return  # reactions frames (up to 10/s): the counters carry the rate
+            return  # protocol.REACTIONS (up to 10/s): the counters carry the rate
         self.changed()
 
     def _on_decision(self, frame: dict[str, Any]) -> None:
@@ -209,7 +208,7 @@ class DeskSession:
                 who = _("the rules") if by == "rules" else by
                 self.model.notify(_("{what} {done} by {who}").format(
                     what=describe(gone), done=past_tense(action), who=who))
-        if action in WALL_ACTIONS:
+        if action in protocol.WALL_ACTIONS:
             self.schedule("desk")
         if by == "rules" or any(e.item["id"] == item_id for e in self.model.rules):
             self.schedule("rules")

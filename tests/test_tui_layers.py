@@ -1,4 +1,5 @@
-"""The desk's layers stay apart: the client knows no Textual, the screen no server code."""
+"""The desk's layers stay apart: the client knows no Textual, and of the server package the
+desk loads only the frames module (`wall.protocol`, with the `wall` package it lives in)."""
 
 from __future__ import annotations
 
@@ -28,15 +29,21 @@ def _top(names: list[str], *packages: str) -> list[str]:
     return [n for n in names if n.split(".")[0] in packages]
 
 
-def test_client_layer_imports_no_textual_and_no_redis() -> None:
-    """The HTTP/WebSocket client, session and model import neither Textual nor Redis."""
+SHARED = ["wall", "wall.protocol"]
+
+
+def test_client_layer_imports_no_textual_and_no_server_code() -> None:
+    """The HTTP/WebSocket client, session and model import no Textual, no Redis, and of
+    the server only the frames module."""
     loaded = _imported_after(CLIENT_MODULES)
     assert "moderator_tui.session" in loaded
-    assert _top(loaded, "textual", "redis", "wall") == []
+    assert _top(loaded, "wall") == SHARED
+    assert _top(loaded, "textual", "redis", "starlette", "uvicorn") == []
 
 
 def test_screen_layer_imports_no_server_code() -> None:
-    """The Textual app and its entry point import nothing of the `wall` server package."""
+    """The Textual app and its entry point import of the server only the frames module."""
     loaded = _imported_after(SCREEN_MODULES)
     assert "textual.app" in loaded
-    assert _top(loaded, "wall", "redis", "starlette", "uvicorn") == []
+    assert _top(loaded, "wall") == SHARED
+    assert _top(loaded, "redis", "starlette", "uvicorn") == []
