@@ -1,9 +1,10 @@
-"""What the moderators' desk counts: queue and decisions, reactions per minute, who is online.
+"""Who is at the desk: one loop per event and server process beats every moderator socket
+of the process and pushes them all the same `counters` frame.
 
-Presence is a sorted set of heartbeats (one member per connected `/ws/moderate` socket,
-scored by its last beat), so every server process sharing the Redis counts the same people;
-a socket of a process that died stops counting once its beat is older than `PRESENCE_TTL`.
-Each moderator socket is pushed a `counters` frame every `COUNTERS_INTERVAL` seconds.
+The hub runs it for a channel while the channel has moderator subscriptions. Each socket is
+one member of the event's presence set (wall/store/desk.py): the loop marks them all alive
+in one transaction, reads the counters once and offers the frame to every moderator
+subscription, every `COUNTERS_INTERVAL` seconds, and at once when a socket joins or leaves.
 """
 
 from __future__ import annotations
@@ -12,103 +13,93 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Protocol
 
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
-
-from wall.live.hub import Subscription
-from wall.store import keys
-from wall.store.events import get_event
-from wall.store.feed import dumps
+from wall import protocol
+from wall.live.subscription import Subscription
+from wall.store.client import Client, StoreError
+from wall.store.desk import counters as counters  # routes/moderation.py's import
 
 log = logging.getLogger(__name__)
 COUNTERS_INTERVAL = 2.0
-PRESENCE_TTL_MS = 15_000
-
-# KEYS: state ; counts the states of every item of the event inside Redis (one round trip).
-_STATE_COUNTS = """
-local a, r = 0, 0
-for _, v in ipairs(redis.call('HVALS', KEYS[1])) do
-  if v == 'approved' then a = a + 1 elseif v == 'rejected' then r = r + 1 end
-end
-return {a, r}
-"""
 
 
-async def moderators_online(redis: Redis, slug: str, now_ms: int | None = None) -> int:
-    now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
-    return int(await redis.zcount(keys.moderators(slug), now_ms - PRESENCE_TTL_MS, "+inf"))
+class DeskBackend(Protocol):
+    async def beat(self, slug: str, present: list[str], gone: list[str]) -> None:
+        """Mark `present` members alive now and `gone` ones away."""
+
+    async def counters(self, slug: str) -> dict[str, Any]:
+        """The values of a `counters` frame."""
 
 
-async def reactions_per_minute(redis: Redis, slug: str, kinds: list[str],
-                               now: float | None = None) -> int:
-    """Taps in the last 60 s: this minute plus the unelapsed share of the previous one."""
-    now = now if now is not None else time.time()
-    minute, elapsed = int(now // 60), (now % 60) / 60
-    fields = [f"{m}|{k}" for m in (minute, minute - 1) for k in kinds]
-    if not fields:
-        return 0
-    values = [int(v or 0) for v in await redis.hmget(keys.reactions_timeline(slug), fields)]
-    current, previous = sum(values[:len(kinds)]), sum(values[len(kinds):])
-    return current + round(previous * (1 - elapsed))
+class DeskPresence:
+    """The moderator sockets of one event on this process, and the loop that beats them."""
 
+    def __init__(self, backend: DeskBackend, slug: str,
+                 interval: float = COUNTERS_INTERVAL) -> None:
+        self.backend = backend
+        self.slug = slug
+        self.interval = interval
+        self.members: dict[Subscription, str] = {}
+        self.gone: set[str] = set()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
 
-async def counters(redis: Redis, slug: str) -> dict[str, Any]:
-    """The desk's header: pending/approved/rejected, reactions per minute, moderators, mode."""
-    event = await get_event(redis, slug)
-    kinds = event.reactions if event else []
-    approved, rejected = await redis.eval(_STATE_COUNTS, 1, keys.state(slug))
-    return {
-        "pending": int(await redis.zcard(keys.pending(slug))),
-        "approved": int(approved),
-        "rejected": int(rejected),
-        "reactions_per_minute": await reactions_per_minute(redis, slug, kinds),
-        "moderators": await moderators_online(redis, slug),
-        "mode": event.mode if event else "",
-        "status": event.status if event else "",
-    }
+    def join(self, sub: Subscription) -> None:
+        """Count `sub`'s socket online and push it counters from now on."""
+        self.members[sub] = secrets.token_hex(8)
+        self._wake.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name=f"desk-{self.slug}")
 
+    def leave(self, sub: Subscription) -> None:
+        """Stop counting `sub`'s socket; the loop removes it from the set at once."""
+        member = self.members.pop(sub, None)
+        if member is not None:
+            self.gone.add(member)
+            self._wake.set()
 
-async def _beat(redis: Redis, slug: str, member: str) -> None:
-    now_ms = int(time.time() * 1000)
-    key = keys.moderators(slug)
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.zadd(key, {member: now_ms})
-        pipe.zremrangebyscore(key, "-inf", now_ms - PRESENCE_TTL_MS)
-        pipe.pexpire(key, PRESENCE_TTL_MS * 4)
-        await pipe.execute()
+    async def _run(self) -> None:
+        # Ends by itself once no socket is left and every leaver is removed, or on the flag.
+        while not self._stopping:
+            self._wake.clear()
+            present, gone = list(self.members.values()), list(self.gone)
+            try:
+                await self.backend.beat(self.slug, present, gone)
+                self.gone.difference_update(gone)
+                if self.members:
+                    values = await self.backend.counters(self.slug)
+                    frame = (None, protocol.dumps(protocol.counters(values)))
+                    for sub in list(self.members):
+                        sub.offer(frame)
+            except StoreError as exc:
+                log.warning("desk %s: counters failed (%s)", self.slug, exc)
+            if not self.members and not self.gone:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.interval)
 
-
-async def _beat_loop(redis: Redis, slug: str, member: str, sub: Subscription,
-                     interval: float, stopping: asyncio.Event) -> None:
-    while not stopping.is_set():
-        try:
-            await _beat(redis, slug, member)
-            sub.offer((None, dumps({"type": "counters", **await counters(redis, slug)})))
-        except (RedisError, OSError) as exc:
-            log.warning("desk %s: counters failed (%s)", slug, exc)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stopping.wait(), interval)
+    async def stop(self) -> None:
+        """End the loop and count every socket gone."""
+        # A flag as well as the cancel: a cancellation that lands inside a Redis call can be
+        # absorbed by the client library, and the loop must still end (then the members go).
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.wait({self._task}, timeout=2)
+        self.gone.update(self.members.values())
+        self.members.clear()
+        if self.gone:
+            with contextlib.suppress(*StoreError):
+                await self.backend.beat(self.slug, [], list(self.gone))
+            self.gone.clear()
 
 
 @contextlib.asynccontextmanager
-async def presence(redis: Redis, slug: str, sub: Subscription,
-                   interval: float = COUNTERS_INTERVAL) -> AsyncIterator[None]:
-    """Count this moderator socket as online and push it counters while it is open."""
-    member = secrets.token_hex(8)
-    # A flag as well as the cancel: a cancellation that lands inside a Redis call can be
-    # absorbed by the client library, and the loop must still end (then the member goes).
-    stopping = asyncio.Event()
-    task = asyncio.create_task(_beat_loop(redis, slug, member, sub, interval, stopping),
-                               name=f"desk-{slug}")
-    try:
-        yield
-    finally:
-        stopping.set()
-        task.cancel()
-        await asyncio.wait({task}, timeout=2)
-        with contextlib.suppress(RedisError, OSError):
-            await redis.zrem(keys.moderators(slug), member)
+async def presence(redis: Client, slug: str, sub: Subscription) -> AsyncIterator[None]:
+    """Kept for routes/sockets.py until it drops the call: a moderator subscription to the
+    hub (`hub.subscribe(slug, "moderator")`) now counts its socket online by itself."""
+    yield

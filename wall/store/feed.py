@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
+from wall import protocol
 from wall.models import Item
 from wall.store import keys
 from wall.store.client import Client
@@ -28,17 +26,14 @@ def valid_position(position: str) -> bool:
     return ms >= 0 and seq >= 0
 
 
-def feed_message(position: str, fields: dict[str, str]) -> dict[str, Any]:
-    """A feed stream entry as the JSON frame walls receive (SPEC: feed messages)."""
+def feed_message(position: str, fields: dict[str, str]) -> protocol.Frame:
+    """A feed stream entry as the frame walls receive (SPEC: feed messages)."""
     kind = fields["type"]
-    if kind in ("item", "pin"):
-        return {"type": kind, "position": position,
-                "item": Item.from_json(fields["item"]).public()}
-    if kind == "unpin":
-        return {"type": "unpin", "position": position, "id": fields["id"]}
-    if kind == "status":
+    if kind in protocol.WITH_BODY:
+        return protocol.with_item(kind, position, Item.from_json(fields["item"]).public())
+    if kind == protocol.STATUS:
         return status_message(position, fields)
-    return {"type": kind, "position": position, "id": fields["id"]}
+    return protocol.with_id(kind, position, fields["id"])
 
 
 async def needs_snapshot(redis: Client, slug: str, after: str) -> bool:
@@ -59,7 +54,7 @@ async def read_after(redis: Client, slug: str, after: str, count: int = 1000) ->
         start = f"({batch[-1][0]}"
 
 
-async def snapshot(redis: Client, slug: str, limit: int = SNAPSHOT_ITEMS) -> dict[str, Any]:
+async def snapshot(redis: Client, slug: str, limit: int = SNAPSHOT_ITEMS) -> protocol.Frame:
     """What a wall shows now, and the feed position it corresponds to."""
     async with redis.pipeline(transaction=True) as pipe:
         pipe.xrevrange(keys.feed(slug), count=1)
@@ -73,16 +68,7 @@ async def snapshot(redis: Client, slug: str, limit: int = SNAPSHOT_ITEMS) -> dic
     wanted = ids + ([pinned_id] if pinned_id else [])
     bodies = await redis.hmget(keys.items(slug), wanted) if wanted else []
     by_id = {i: Item.from_json(b).public() for i, b in zip(wanted, bodies, strict=True) if b}
-    return {
-        "type": "snapshot",
-        "position": last[0][0] if last else "0-0",
-        "items": [by_id[i] for i in ids if i in by_id],
-        "pinned": by_id.get(pinned_id) if pinned_id else None,
-        "reactions": {k: int(v) for k, v in reactions.items()},
-        "status": status or "open",
-        "approved": int(approved),
-    }
-
-
-def dumps(message: dict[str, Any]) -> str:
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+    return protocol.snapshot(
+        last[0][0] if last else "0-0", [by_id[i] for i in ids if i in by_id],
+        by_id.get(pinned_id) if pinned_id else None,
+        {k: int(v) for k, v in reactions.items()}, status or "open", int(approved))

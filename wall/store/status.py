@@ -7,8 +7,8 @@ The entry goes through the feed stream like any decision, so a wall reconnecting
 from __future__ import annotations
 
 import json
-from typing import Any
 
+from wall import protocol
 from wall.store import keys
 from wall.store.client import Client
 
@@ -25,23 +25,14 @@ async def announce_status(redis: Client, slug: str, status: str) -> str:
     return str(await redis.xadd(keys.feed(slug), fields))
 
 
-def status_message(position: str, fields: dict[str, str]) -> dict[str, Any]:
+def status_message(position: str, fields: dict[str, str]) -> protocol.Frame:
     """A `status` feed entry as the frame walls and audiences receive."""
-    return {"type": "status", "position": position, "status": fields.get("status", ""),
-            "totals": json.loads(fields.get("totals") or "{}"),
-            "approved": int(fields.get("approved") or 0)}
+    return protocol.status(position, fields.get("status", ""),
+                           json.loads(fields.get("totals") or "{}"),
+                           int(fields.get("approved") or 0))
 
 
 async def current_status(redis: Client, slug: str) -> str:
     """The event's status as stored now (`draft`, `open`, `closed`), "" when it is gone."""
     return str(await redis.hget(keys.meta(slug), "status") or "")
 
-
-def refusal(status: str) -> dict[str, str] | None:
-    """The frame answering a reaction or post sent while the event is not open, else None."""
-    if status == "open":
-        return None
-    if status == "draft":
-        return {"type": "error", "error": "event_not_open",
-                "message": "this event is not open yet"}
-    return {"type": "error", "error": "event_closed", "message": "this event is closed"}
