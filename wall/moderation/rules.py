@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from wall.models import Event, Item
 from wall.moderation.wordlist import first_match, matcher
 from wall.store.authors import author_flags
-from wall.store.authors import set_author_flag as set_author_flag  # routes/api.py's import
 from wall.store.client import Client
 
 
