@@ -13,6 +13,7 @@ from typing import Any
 Item = dict[str, Any]
 SOURCE_LABELS = {"web": "WEB", "sms": "SMS", "x": "X", "mastodon": "MASTODON",
                  "bluesky": "BLUESKY"}
+RECENT_ON_WALL = 20  # as many as `GET /desk` lists
 TARGET_STATE = {"approve": "approved", "reject": "rejected", "retract": "retracted",
                 "restore": "pending", "pin": "approved", "unpin": "approved",
                 "highlight": "approved"}
@@ -110,6 +111,33 @@ class DeskModel:
     @property
     def last_notice(self) -> Notice | None:
         return self.notices[-1] if self.notices else None
+
+    def apply_wall_decision(self, action: str, item: Item) -> None:
+        """The wall as `GET /desk` would show it after `action` on `item` (a decision frame).
+
+        approve: first of the recent items; retract: off the wall; pin, unpin, highlight:
+        the pinned or highlighted item. Other actions leave the wall as it is.
+        """
+        wall, item_id = dict(self.wall), item["id"]
+        others = [i for i in wall.get("recent", []) if i["id"] != item_id]
+        count = int(wall.get("count", 0))
+        if action == "approve":
+            wall["recent"], wall["count"] = [item, *others][:RECENT_ON_WALL], count + 1
+        elif action == "retract":
+            wall["recent"], wall["count"] = others, max(0, count - 1)
+            for place in ("pinned", "highlighted"):
+                if (wall.get(place) or {}).get("id") == item_id:
+                    wall[place] = None
+        elif action == "pin":
+            wall["pinned"] = item
+        elif action == "unpin" and (wall.get("pinned") or {}).get("id") == item_id:
+            wall["pinned"] = None
+        elif action == "highlight":
+            wall["highlighted"] = item
+        else:
+            return
+        self.wall = wall
+        self.touch()
 
     def rule_state(self, item_id: str) -> str:
         """The current state of an item in the rules tab ("" when it is not there)."""

@@ -1,8 +1,9 @@
 """The desk's behaviour, without a screen: a model kept in step with the server.
 
-The live socket's frames update the model; refreshes of the queue, the wall pane and the
-rules tab are coalesced; listeners (the screen) hear of every change. Decisions go out
-through the session's `Outbox` (sending, the offline queue, undo).
+The live socket's frames update the model (decision frames carry the item, so the wall pane
+follows them); the queue, the desk overview (read at each connection) and the rules tab are
+re-read by coalesced refreshes; listeners (the screen) hear of every change. Decisions go
+out through the session's `Outbox` (sending, the offline queue, undo).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from moderator_tui.client import ApiError, DeskClient, Offline
 from moderator_tui.config import DeskConfig
 from moderator_tui.i18n import _
 from moderator_tui.live import LiveFeed
-from moderator_tui.model import DeskModel, RuleEntry
+from moderator_tui.model import DeskModel, Item, RuleEntry
 from moderator_tui.ops import Op, describe, past_tense
 from moderator_tui.outbox import Outbox
 from wall import protocol
@@ -39,6 +40,7 @@ class DeskSession:
         self._dirty: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._refresher: asyncio.Task[None] | None = None
+        self._fetching = ""  # the refresh whose answer is awaited now
         self._looking_up: set[str] = set()
 
     # -- plumbing --------------------------------------------------------------------------
@@ -87,8 +89,10 @@ class DeskSession:
             names, self._dirty = set(self._dirty), set()
             for name in ("queue", "desk", "rules"):
                 if name in names:
+                    self._fetching = name
                     with contextlib.suppress(Offline, ApiError):
                         await getattr(self, f"refresh_{name}")()
+            self._fetching = ""
             self.changed()
 
     async def refresh_queue(self) -> None:
@@ -209,6 +213,16 @@ class DeskSession:
                 self.model.notify(_("{what} {done} by {who}").format(
                     what=describe(gone), done=past_tense(action), who=who))
         if action in protocol.WALL_ACTIONS:
-            self.schedule("desk")
+            self._on_wall_action(action, frame.get("item"))
         if by == "rules" or any(e.item["id"] == item_id for e in self.model.rules):
             self.schedule("rules")
+
+    def _on_wall_action(self, action: str, item: Item | None) -> None:
+        """The wall pane follows the frame; `GET /desk` only from a server that sends no item."""
+        if item is None:
+            self.schedule("desk")
+            return
+        self.model.apply_wall_decision(action, item)
+        if self._fetching == "desk":
+            # That answer may predate this decision and would overwrite it: ask once more.
+            self.schedule("desk")

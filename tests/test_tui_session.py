@@ -6,6 +6,9 @@ import asyncio
 import os
 import subprocess
 import sys
+from typing import Any
+
+import pytest
 
 from moderator_tui.config import DeskConfig
 from moderator_tui.jobs import JobQueue
@@ -15,6 +18,7 @@ from moderator_tui.session import DeskSession
 from tests.conftest import EventFixture
 from tests.support.servers import ROOT, ServerProcess
 from tests.support.timing import timeout
+from wall import protocol
 
 
 def test_undo_sends_the_inverse_decision() -> None:
@@ -93,3 +97,84 @@ def test_clameur_moderate_refuses_missing_token_or_bad_url() -> None:
     bad_url = subprocess.run([*base, "--token", "x.y", "--server", "ftp://host"], env=env,
                              cwd=ROOT, capture_output=True, text=True, timeout=timeout(20))
     assert bad_url.returncode == 2 and "http:// or https://" in bad_url.stderr
+
+
+def _offline_session() -> DeskSession:
+    """A session that never connects: its frames are fed by the test."""
+    return DeskSession(DeskConfig("http://127.0.0.1:9", "ev.token", "ev", "en"))
+
+
+def _overview(*recent: dict[str, Any]) -> dict[str, Any]:
+    """A `GET /desk` answer with these items on the wall."""
+    return {"event": {"title": "T", "mode": "pre"}, "moderator": "alice", "role": "moderator",
+            "counters": {}, "wall": {"pinned": None, "highlighted": None,
+                                     "recent": list(recent), "count": len(recent)}}
+
+
+def _decision(action: str, item: dict[str, Any], with_item: bool = True) -> dict[str, Any]:
+    fields = {"id": item["id"], "action": action, "by": "bob", "at": "", "rule": "",
+              "from": "pending", "to": "approved", "position": ""}
+    frame = protocol.decision(fields, item)
+    if not with_item:
+        del frame["item"]  # a server from before decision frames carried the item
+    return frame
+
+
+async def test_a_decision_frame_with_its_item_updates_the_wall_without_a_request(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """approve/pin frames carrying the item change the wall pane; no `GET /desk` asked."""
+    session = _offline_session()
+    asked: list[str] = []
+    monkeypatch.setattr(session, "schedule", lambda *names: asked.extend(names))
+    item = {"id": "i1", "text": "bonjour"}
+    try:
+        await session.live.on_frame(_decision("approve", item))
+        await session.live.on_frame(_decision("pin", item))
+    finally:
+        await session.close()
+    wall = session.model.wall
+    assert [i["id"] for i in wall["recent"]] == ["i1"] and wall["pinned"] == item
+    assert "desk" not in asked
+
+
+async def test_a_decision_frame_without_its_item_rereads_the_desk(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An older server's frame (no item): the wall pane is read again with `GET /desk`."""
+    session = _offline_session()
+    asked: list[str] = []
+    monkeypatch.setattr(session, "schedule", lambda *names: asked.extend(names))
+    try:
+        await session.live.on_frame(_decision("approve", {"id": "i1"}, with_item=False))
+    finally:
+        await session.close()
+    assert asked == ["desk"] and session.model.wall == {}
+
+
+async def test_a_decision_during_the_desk_request_is_not_overwritten(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `GET /desk` answer that may predate a decision frame is followed by another one."""
+    session = _offline_session()
+    item = {"id": "i1", "text": "bonjour"}
+    answers = [_overview(), _overview(item)]  # the first was read before the approval
+    asked, release = asyncio.Event(), asyncio.Event()
+    calls = 0
+
+    async def desk() -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        asked.set()
+        if calls == 1:
+            await release.wait()
+        return answers[calls - 1]
+
+    monkeypatch.setattr(session.client, "desk", desk)
+    try:
+        session.schedule("desk")
+        await asyncio.wait_for(asked.wait(), timeout())
+        await session.live.on_frame(_decision("approve", item))
+        assert [i["id"] for i in session.model.wall["recent"]] == ["i1"]
+        release.set()
+        await session.wait_for(lambda: calls == 2 and bool(session.model.wall["recent"]),
+                               timeout())
+    finally:
+        await session.close()
