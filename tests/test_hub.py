@@ -1,13 +1,22 @@
-"""The hub's per-client queues: bounded, in order, a slow client dropped alone, and no frame
-seen twice after a resume."""
+"""The hub: per-client queues (bounded, in order, a slow client dropped alone, no frame seen
+twice after a resume) and the fan-out driven by a backend in memory (walls, moderators,
+reactions, channels)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
+import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 from tests.support.timing import timeout
-from wall.live.hub import Frame, Subscription
+from wall.live.hub import REACTIONS_INTERVAL, Hub
+from wall.live.subscription import Frame, Subscription
+from wall.models import Item, new_item_id, utc_now_iso
+from wall.store.feed import parse_id
+from wall.store.listen import STREAMS, Positions, StreamEntry
 
 END = (None, "end")
 
@@ -147,3 +156,258 @@ async def test_unplaced_frames_are_never_skipped_as_old() -> None:
         sub.offer(f)
     assert await until_end(sub.frames()) == ["queued", "decision", "decision"]
     assert sub.last_position == (9, 0)
+
+
+# --- The fan-out, driven by a backend in memory -------------------------------------------
+
+SLUG = "hub-test"
+
+
+class FakeBackend:
+    """The hub's backend (wall.live.hub.Backend) in memory: an event's four streams as lists
+    with ids `n-0`, items with their states, the desk's presence and counters. `read` waits
+    for a new entry as XREAD BLOCK does, and yields to other tasks as a round trip would."""
+
+    def __init__(self, totals: dict[str, int] | None = None) -> None:
+        self.streams: dict[str, list[StreamEntry]] = {name: [] for name in STREAMS}
+        self.stored: dict[str, tuple[Item, str]] = {}
+        self.totals = dict(totals or {})
+        self.present: set[str] = set()
+        self._next = 1
+        self._added = asyncio.Event()
+
+    def add(self, stream: str, fields: dict[str, str]) -> str:
+        position = f"{self._next}-0"
+        self._next += 1
+        self.streams[stream].append((position, fields))
+        added, self._added = self._added, asyncio.Event()
+        added.set()
+        return position
+
+    def after(self, stream: str, position: str) -> list[StreamEntry]:
+        """What the store's replay (`read_after`) returns: entries strictly after."""
+        return [e for e in self.streams[stream] if parse_id(e[0]) > parse_id(position)]
+
+    async def positions(self, slug: str) -> Positions:
+        last = {name: (entries[-1][0] if entries else "0-0")
+                for name, entries in self.streams.items()}
+        return Positions(last, dict(self.totals), "open")
+
+    async def read(self, slug: str, last: dict[str, str], block_ms: int,
+                   count: int) -> list[tuple[str, list[StreamEntry]]]:
+        added = self._added
+        found = [(name, self.after(name, last[name])[:count]) for name in STREAMS]
+        if not any(entries for _, entries in found):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(added.wait(), block_ms / 1000)
+            found = [(name, self.after(name, last[name])[:count]) for name in STREAMS]
+        await asyncio.sleep(0)
+        return [(name, entries) for name, entries in found if entries]
+
+    async def items(self, slug: str, ids: list[str]) -> list[tuple[Item | None, str | None]]:
+        return [self.stored.get(i, (None, None)) for i in ids]
+
+    async def beat(self, slug: str, present: list[str], gone: list[str]) -> None:
+        self.present = (self.present | set(present)) - set(gone)
+
+    async def counters(self, slug: str) -> dict[str, Any]:
+        return {"moderators": len(self.present)}
+
+    # What the store's writers append, in the shapes they use.
+    def approve(self, text: str) -> tuple[str, Item]:
+        item = Item(id=new_item_id(), event=SLUG, source="web", source_id=text,
+                    author="Camille", text=text, received_at=utc_now_iso())
+        self.stored[item.id] = (item, "approved")
+        return self.add("feed", {"type": "item", "item": item.to_json()}), item
+
+    def tap(self, **delta: int) -> str:
+        return self.add("rx", {"delta": json.dumps(delta)})
+
+
+class Listener:
+    """A subscription read as a socket's sender would: every frame, parsed, in order."""
+
+    def __init__(self, sub: Subscription) -> None:
+        self.sub = sub
+        self.frames = sub.frames()
+        self.received: list[dict[str, Any]] = []
+
+    async def next(self, *types: str) -> dict[str, Any]:
+        """The next frame (of one of `types`, skipping others)."""
+        async def read() -> dict[str, Any]:
+            while True:
+                message = json.loads(await anext(self.frames))
+                self.received.append(message)
+                if not types or message["type"] in types:
+                    return message
+
+        return await asyncio.wait_for(read(), timeout())
+
+
+async def test_a_wall_gets_feed_frames_in_order() -> None:
+    """Feed entries reach a wall as frames, in stream order, with their positions; a status
+    entry also becomes the channel's status."""
+    backend = FakeBackend()
+    hub = Hub(backend)
+    async with hub.subscribe(SLUG) as sub:
+        wall = Listener(sub)
+        first, item = backend.approve("premier")
+        highlight = backend.add("feed", {"type": "highlight", "id": item.id})
+        second, _ = backend.approve("second")
+        closed = backend.add("feed", {"type": "status", "status": "closed",
+                                      "totals": '{"clap": 3}', "approved": "2"})
+        frames = [await wall.next() for _ in range(4)]
+        assert [(f["type"], f["position"]) for f in frames] == [
+            ("item", first), ("highlight", highlight), ("item", second), ("status", closed)]
+        assert frames[0]["item"]["text"] == "premier" and "author_key" not in frames[0]["item"]
+        assert frames[1]["id"] == item.id
+        assert frames[3]["totals"] == {"clap": 3} and frames[3]["approved"] == 2
+        assert hub.status(SLUG) == "closed"
+    await hub.close()
+
+
+async def test_a_reconnecting_wall_gets_no_duplicate() -> None:
+    """A wall resuming after a position, whose replay overlaps frames already queued for it,
+    sends every entry once and in order."""
+    backend = FakeBackend()
+    hub = Hub(backend)
+    async with hub.subscribe(SLUG) as a:
+        witness = Listener(a)
+        after, _ = backend.approve("un")
+        backend.approve("deux")
+        await witness.next()
+        await witness.next()
+        async with hub.subscribe(SLUG) as b:  # the reconnecting wall, `?after=<un>`
+            backend.approve("trois")
+            backend.approve("quatre")
+            await witness.next()
+            await witness.next()  # "trois" and "quatre" are in b's queue as well
+            # The socket's catch-up: the store's replay, then its last position marked.
+            replay = backend.after("feed", after)
+            b.last_position = parse_id(replay[-1][0])
+            backend.approve("cinq")
+            resumed = Listener(b)
+            live = await resumed.next()
+            sent = [Item.from_json(fields["item"]).text for _, fields in replay]
+            sent.append(live["item"]["text"])
+            assert sent == ["deux", "trois", "quatre", "cinq"]
+            assert [f["item"]["text"] for f in resumed.received] == ["cinq"]
+    await hub.close()
+
+
+async def test_a_slow_client_is_dropped_while_the_others_get_everything() -> None:
+    """With a bound of 4, a wall that never reads is dropped once (on_overflow) and its
+    frames end; the walls that read get all 20 entries in order."""
+    backend = FakeBackend()
+    hub = Hub(backend, queue_bound=4)
+    dropped: list[str] = []
+    async with hub.subscribe(SLUG) as fast, hub.subscribe(SLUG) as also_fast, \
+            hub.subscribe(SLUG) as slow:
+        slow.on_overflow = lambda: dropped.append("slow")
+        readers = [Listener(fast), Listener(also_fast)]
+        sent, got = [], []
+        for n in range(20):  # the readers keep up: each entry is read before the next
+            sent.append(backend.approve(f"message {n}")[0])
+            frames = await asyncio.gather(*(reader.next() for reader in readers))
+            got.append([f["position"] for f in frames])
+        assert got == [[position, position] for position in sent]
+        assert dropped == ["slow"]
+        assert await asyncio.wait_for(every(slow.frames()), timeout()) == []
+        assert not fast.overflowed and not also_fast.overflowed
+    await hub.close()
+
+
+async def test_moderators_get_queued_and_decision_frames_and_walls_do_not() -> None:
+    """An arrival reaches moderators as `queued` (item and state), a decision as `decision`
+    with the item's body; an erased arrival is skipped; walls get only the feed."""
+    backend = FakeBackend()
+    hub = Hub(backend)
+    async with hub.subscribe(SLUG, "moderator") as mod_sub, hub.subscribe(SLUG) as wall_sub:
+        mod, wall = Listener(mod_sub), Listener(wall_sub)
+        counted = await mod.next("counters")
+        assert counted["moderators"] == 1
+        item = Item(id=new_item_id(), event=SLUG, source="sms", source_id="m1",
+                    author="Zoé", text="une question", received_at=utc_now_iso())
+        backend.stored[item.id] = (item, "pending")
+        backend.add("inbox", {"id": "erased-item"})
+        backend.add("inbox", {"id": item.id})
+        queued = await mod.next("queued", "decision", "item")
+        assert queued == {"type": "queued", "item": item.__dict__, "state": "pending"}
+        backend.stored[item.id] = (item, "approved")
+        position, _ = backend.approve("autre")  # a feed entry: walls only
+        backend.add("audit", {"id": item.id, "action": "approve", "by": "alice",
+                              "at": "2026-11-30T19:00:00.000Z", "position": position})
+        decided = await mod.next("queued", "decision", "item")
+        assert decided["type"] == "decision" and decided["action"] == "approve"
+        assert decided["by"] == "alice" and decided["item"]["text"] == "une question"
+        marker = await wall.next()
+        assert (marker["type"], marker["position"]) == ("item", position)
+        assert [f["type"] for f in wall.received] == ["item"]
+    assert backend.present == set()  # the moderator's socket counted gone
+    await hub.close()
+
+
+async def test_a_burst_of_reaction_deltas_becomes_one_frame() -> None:
+    """Many deltas read together reach walls and moderators as one `reactions` frame with
+    their sum and the new totals."""
+    backend = FakeBackend(totals={"clap": 5})
+    hub = Hub(backend)
+    async with hub.subscribe(SLUG) as wall_sub, hub.subscribe(SLUG, "moderator") as mod_sub:
+        wall, mod = Listener(wall_sub), Listener(mod_sub)
+        for _ in range(30):
+            backend.tap(clap=1)
+        backend.tap(heart=2)
+        expected = {"type": "reactions", "totals": {"clap": 35, "heart": 2},
+                    "delta": {"clap": 30, "heart": 2}}
+        assert await wall.next("reactions") == expected
+        assert await mod.next("reactions") == expected
+    await hub.close()
+
+
+async def test_reaction_deltas_become_at_most_one_frame_per_interval() -> None:
+    """Taps arriving all along give at most one `reactions` frame per interval, none when
+    nothing changed, and the frames' deltas add up to every tap, none lost or counted
+    twice."""
+    backend = FakeBackend()
+    hub = Hub(backend)
+    started = time.monotonic()
+    async with hub.subscribe(SLUG) as sub:
+        wall = Listener(sub)
+        taps = 0
+        while time.monotonic() - started < 4 * REACTIONS_INTERVAL:
+            backend.tap(clap=1)
+            taps += 1
+            await asyncio.sleep(REACTIONS_INTERVAL / 10)
+        frames = [await wall.next("reactions")]
+        while frames[-1]["totals"]["clap"] < taps:
+            frames.append(await wall.next("reactions"))
+        elapsed = time.monotonic() - started
+        # Quiet intervals send nothing: the next frame after two of them is the next entry.
+        await asyncio.sleep(2 * REACTIONS_INTERVAL)
+        position, _ = backend.approve("après les applaudissements")
+        assert (await wall.next())["position"] == position
+    await hub.close()
+    assert sum(f["delta"]["clap"] for f in frames) == taps
+    running = 0
+    for f in frames:
+        running += f["delta"]["clap"]
+        assert f["totals"] == {"clap": running}
+    assert len(frames) <= elapsed / REACTIONS_INTERVAL + 1, (len(frames), taps, elapsed)
+
+
+async def test_a_channel_starts_with_its_first_listener_and_stops_with_its_last() -> None:
+    """The first subscription to an event starts its reader; others share it; the last one
+    leaving stops it, and the next listener gets a new one."""
+    backend = FakeBackend()
+    hub = Hub(backend)
+    async with hub.subscribe(SLUG):
+        channel = hub.channels[SLUG]
+        async with hub.subscribe(SLUG, "moderator"):
+            assert hub.channels[SLUG] is channel and hub.connections() == 2
+        assert hub.channels[SLUG] is channel and hub.connections() == 1
+        assert not any(task.done() for task in channel.tasks)
+    assert SLUG not in hub.channels and hub.connections() == 0
+    assert all(task.done() for task in channel.tasks)
+    async with hub.subscribe(SLUG):
+        assert hub.channels[SLUG] is not channel
+    await hub.close()
