@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+import pytest
 from redis.asyncio import Redis
 
 from tests.conftest import EventFixture, make_event
@@ -103,6 +106,38 @@ async def test_pin_then_unpin(server: ServerProcess, event: EventFixture) -> Non
         assert (await wall.next("unpin"))["id"] == item
         await until(app, pilot, lambda: model.wall.get("pinned") is None)
     await wall.close()
+
+
+async def test_wall_actions_update_the_wall_pane_without_rereading_the_desk(
+        server: ServerProcess, event: EventFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pin, highlight, take down: the pane follows the decision frames, no `GET /desk`."""
+    item = await post_as(server.url, event.slug, "Sur le mur", "Camille")
+    async with running_desk(server.url, event.slug, event.token) as (app, pilot):
+        reads: list[str] = []
+        read_desk = app.session.client.desk
+
+        async def counted() -> dict[str, Any]:
+            reads.append("desk")
+            return await read_desk()
+
+        monkeypatch.setattr(app.session.client, "desk", counted)
+        await pilot.press("p")
+        await settle(app, pilot)
+        await until(app, pilot, lambda: (app.session.model.wall.get("pinned") or {}).get("id")
+                    == item and app.session.model.wall.get("count") == 1)
+        wall = app.session.model.wall
+        assert [i["id"] for i in wall["recent"]] == [item]
+        await pilot.press("tab", "h")
+        await settle(app, pilot)
+        await until(app, pilot,
+                    lambda: (app.session.model.wall.get("highlighted") or {}).get("id") == item)
+        await pilot.press("t")
+        await settle(app, pilot)
+        await until(app, pilot, lambda: app.session.model.wall.get("count") == 0)
+        wall = app.session.model.wall
+        assert wall["recent"] == [] and wall["pinned"] is None and wall["highlighted"] is None
+        assert "On the wall now (0)" in str(app.query_one("#wall-title").render())
+        assert reads == []
 
 
 async def test_highlight_reaches_the_wall(server: ServerProcess, event: EventFixture) -> None:
