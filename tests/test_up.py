@@ -79,7 +79,7 @@ def _no_redis_url(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_listening_on_every_interface_shows_the_room_address() -> None:
     """With --host 0.0.0.0 the printed URLs and QR codes use an address phones can reach."""
-    from wall.commands.server import public_base, room_address
+    from wall.commands.up import public_base, room_address
     from wall.config import Settings
 
     assert public_base(Settings(), "0.0.0.0", 8000) == f"http://{room_address()}:8000"

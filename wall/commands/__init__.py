@@ -1,5 +1,16 @@
 """Sub-commands of `clameur`: each module has `register(subparsers)` and handlers."""
 
-from wall.commands import audit, erase, events, export, ingest, moderate, report, server, tokens
+from wall.commands import (
+    audit,
+    erase,
+    events,
+    export,
+    ingest,
+    moderate,
+    report,
+    server,
+    tokens,
+    up,
+)
 
-COMMAND_MODULES = [server, events, tokens, export, report, erase, audit, moderate, ingest]
+COMMAND_MODULES = [server, up, events, tokens, export, report, erase, audit, moderate, ingest]
