@@ -1,5 +1,6 @@
 // The audience page: tap reactions (batched), post a message (kept and retried while
-// offline, stored once thanks to its client-made source_id), and follow the wall live.
+// offline, stored once thanks to its client-made source_id; the text stays in the box until
+// the server has it), and follow the wall live.
 (function () {
   "use strict";
   const { t, connectFeed } = window.Clameur;
@@ -15,6 +16,8 @@
   const feedEmpty = document.getElementById("feed-empty");
   const MAX_TEXT = 500, MAX_BATCH = 200, FEED_MAX = 30, FLUSH_MS = 300;
   const OUTBOX = `clameur.outbox.${slug}`, AUTHOR = "clameur.author";
+  const DRAFT = `clameur.draft.${slug}`;
+  const conn = document.getElementById("conn");
   const mine = new Set(JSON.parse(localStorage.getItem(`clameur.mine.${slug}`) || "[]"));
   const pendingTaps = {};
   const tapped = {};
@@ -85,6 +88,40 @@
     return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
   }
 
+  // ---- the box: what is typed stays until the server has it (202), across reloads ----
+  // `boxId` is the source_id of the post the box holds once sent: sending the same text
+  // again (after a refusal, or a second tap) reuses it, so the server stores it once.
+  let boxId = null;
+  function saveDraft() {
+    localStorage.setItem(DRAFT, JSON.stringify({ text: textBox.value, id: boxId }));
+  }
+  function loadDraft() {
+    try {
+      const draft = JSON.parse(localStorage.getItem(DRAFT) || "null");
+      if (draft && typeof draft.text === "string") {
+        textBox.value = draft.text;
+        boxId = typeof draft.id === "string" ? draft.id : null;
+      }
+    } catch (err) { /* an unreadable draft is no draft */ }
+  }
+  function delivered(post) {
+    if (post.source_id === boxId && textBox.value === post.text) {
+      textBox.value = "";
+      boxId = null;
+      saveDraft();
+      updateCounter();
+    }
+  }
+  function refused(post) {
+    // Refused for good: out of the outbox, its text kept in the box (put back if empty).
+    if (!textBox.value) {
+      textBox.value = post.text;
+      boxId = post.source_id;
+      saveDraft();
+      updateCounter();
+    }
+  }
+
   async function deliver(post) {
     // "sent" | "retry" | "failed": what became of one post.
     let res;
@@ -99,6 +136,7 @@
     const body = await res.json().catch(() => ({}));
     if (res.status === 202) {
       remember(body.id);
+      delivered(post);
       if (body.status === "approved") say(t("Sent and shown on the wall."), "ok");
       else say(t("Sent! It will appear once a moderator approves it."), "ok");
       return "sent";
@@ -120,8 +158,10 @@
       else if (!post.text.trim()) say(t("Write a message first."), "bad");
       else say(t("Too long: at most 500 characters."), "bad");
     } else {
-      say(t("Something went wrong ({status}).", { status: res.status }), "bad");
+      say(t("Something went wrong ({status}). Your message is still here: try again in a moment.",
+        { status: res.status }), "bad");
     }
+    refused(post);
     return "failed";
   }
 
@@ -161,9 +201,9 @@
     localStorage.setItem(AUTHOR, author);
     if (!text.trim()) { say(t("Write a message first."), "bad"); textBox.focus(); return; }
     if ([...text].length > MAX_TEXT) { say(t("Too long: at most 500 characters."), "bad"); textBox.focus(); return; }
-    saveOutbox([...outbox(), { text, author, source_id: newId() }]);
-    textBox.value = "";
-    updateCounter();
+    if (!boxId) boxId = newId();
+    saveDraft();
+    saveOutbox([...outbox().filter((p) => p.source_id !== boxId), { text, author, source_id: boxId }]);
     say(t("Sending…"), "wait");
     drain();
   });
@@ -177,8 +217,29 @@
     const text = document.createElement("p");
     text.textContent = item.text;
     li.append(who, text);
+    li.append(...entryMedia(item));
     if (mine.has(item.id)) li.classList.add("mine");
     return li;
+  }
+
+  // An item's first image; media flagged sensitive comes without its URLs until a moderator
+  // reveals it (a `reveal` frame brings the item again): a placeholder says so.
+  function entryMedia(item) {
+    const m = (item.media || []).find((x) => x && /^https?:\/\//i.test(String(x.url || "")));
+    if (m) {
+      const img = document.createElement("img");
+      img.className = "feed-media";
+      img.src = m.url;
+      img.alt = String(m.alt || "");
+      img.loading = "lazy";
+      img.referrerPolicy = "no-referrer";
+      return [img];
+    }
+    if (!item.media_hidden) return [];
+    const note = document.createElement("p");
+    note.className = "media-hidden";
+    note.textContent = t("Sensitive image hidden");
+    return [note];
   }
 
   function showFeed() { feedEmpty.hidden = feed.children.length > 0; }
@@ -195,6 +256,9 @@
     } else if (msg.type === "retract") {
       const el = feed.querySelector(`[data-id="${CSS.escape(msg.id)}"]`);
       if (el) el.remove();
+    } else if (msg.type === "reveal") {
+      const el = feed.querySelector(`[data-id="${CSS.escape(msg.item.id)}"]`);
+      if (el) el.replaceWith(entry(msg.item));
     } else if (msg.type === "status" && msg.status === "closed") {
       close();
     } else if (msg.type === "status" && msg.status === "open") {
@@ -205,10 +269,16 @@
 
   const feedLink = connectFeed("audience", slug, apply, (online) => {
     app.dataset.online = online ? "1" : "0";
+    conn.hidden = online;
     if (online) drain();
   });
   window.addEventListener("online", drain);
-  textBox.addEventListener("input", updateCounter);
+  textBox.addEventListener("input", () => {
+    boxId = null; // changed text: a new post when sent
+    saveDraft();
+    updateCounter();
+  });
+  loadDraft();
   authorBox.value = localStorage.getItem(AUTHOR) || "";
   updateCounter();
   setInterval(flushTaps, FLUSH_MS);

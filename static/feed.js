@@ -52,6 +52,8 @@
       const after = position ? `?after=${encodeURIComponent(position)}` : "";
       const ws = new WebSocket(`${proto}://${location.host}/ws/${kind}/${encodeURIComponent(slug)}${after}`);
       socket = ws;
+      // Online as soon as the socket opens: a quiet reconnect (nothing missed) sends no frame.
+      ws.onopen = () => setOnline(true);
       ws.onmessage = (e) => {
         delay = MIN_DELAY;
         setOnline(true);

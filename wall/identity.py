@@ -11,7 +11,7 @@ import secrets
 
 from itsdangerous import BadSignature, Signer
 from itsdangerous.encoding import base64_encode, want_bytes
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from wall.appstate import app_state
@@ -44,7 +44,7 @@ def device_signer(secret: str) -> Signer:
     return _DeviceSigner(secret)
 
 
-def device_id(request: Request) -> tuple[str, bool]:
+def device_id(request: HTTPConnection) -> tuple[str, bool]:
     """The device id from its signed cookie, or a new one (True when it must be set).
 
     Signed so that nobody can pick another device's id (and borrow a trusted author's

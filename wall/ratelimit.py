@@ -15,14 +15,20 @@ from wall.store import limits as store_limits
 from wall.store.client import Client
 from wall.store.limits import LimitPlan
 
-# name: (count, window in seconds). Reactions count taps, not requests: a phone may send at
-# least 20 taps per second (SPEC), a room behind one NAT far more.
+# name: (count, window in seconds). Abuse limits key on the signed device (the cookie the
+# phone page sets, wall/identity.py) and are sized for one person. Per-address limits are
+# sized for a full room behind ONE address (a venue's Wi-Fi NATs everyone; a hosted server
+# sees one address): ROOM_SEATS phones opening their socket at once, reconnecting together
+# after a server restart, posting in the same second, each tapping 20 times a second
+# (SPEC). They only stop a single address from flooding far beyond any room.
+ROOM_SEATS = 1_000
 DEFAULTS: dict[str, tuple[int, int]] = {
     "post_device": (6, 60),
-    "post_ip": (60, 60),
+    "post_ip": (2 * ROOM_SEATS, 60),
     "reaction_device": (60, 1),
-    "reaction_ip": (2_000, 1),
-    "ws_connect_ip": (120, 60),
+    "reaction_ip": (20 * ROOM_SEATS, 1),
+    "ws_connect_device": (30, 60),
+    "ws_connect_ip": (5 * ROOM_SEATS, 60),
     "sms_phone": (6, 60),
 }
 

@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.client import EMPTY_RESPONSE
 
 # redis-py 8 defaults to RESP3, where stream replies change shape: pin RESP2.
 PROTOCOL = 2
+# Connections one process may hold at once. Past the cap a command waits for a connection
+# (up to POOL_WAIT seconds) instead of failing: a room that scans the QR code at once sends
+# more concurrent requests than any sensible cap (redis-py's default pool raises "Too many
+# connections" at the cap, which became HTTP 503s). Each hub reader holds one connection
+# while it blocks on XREAD, so the cap leaves room for many events.
+POOL_SIZE = 256
+POOL_WAIT = 10.0
 
 
 def _tolerant(callback: Callable[..., Any]) -> Callable[..., Any]:
@@ -38,7 +45,8 @@ def connect(url: str, cluster: bool = False) -> Redis:
         for name, callback in list(callbacks.items()):
             callbacks[name] = _tolerant(callback)
         return client  # type: ignore[return-value]
-    return Redis.from_url(
+    pool = BlockingConnectionPool.from_url(
         url, decode_responses=True, protocol=PROTOCOL, socket_connect_timeout=2,
-        health_check_interval=10, max_connections=256,
+        health_check_interval=10, max_connections=POOL_SIZE, timeout=POOL_WAIT,
     )
+    return Redis.from_pool(pool)

@@ -16,7 +16,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from wall.appstate import app_state
-from wall.i18n import LANGUAGES, translations
+from wall.i18n import DEFAULT_LANGUAGE, LANGUAGES, from_accept_language, translations
+from wall.identity import device_id, set_device_cookie
 from wall.models import Event
 from wall.paths import resource_dir
 from wall.qr import qr_svg, short_url
@@ -40,10 +41,11 @@ JS_MESSAGES = (
     "This event has not started yet.",
     "You are offline: your message will be sent when the connection is back.",
     "The server is busy: your message will be sent again shortly.",
-    "Something went wrong ({status}).",
+    "Something went wrong ({status}). Your message is still here: try again in a moment.",
     "{count} characters left",
     "{count} message on the wall",
     "{count} messages on the wall",
+    "Sensitive image hidden",
 )
 REACTION_LABELS = {"clap": "Applause", "heart": "Love", "laugh": "Laughter", "wow": "Wow",
                    "question": "Question"}
@@ -57,8 +59,9 @@ def make_environment() -> Environment:
     return env
 
 
-def render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
-    lang = page_language(request)
+def render(request: Request, template: str, status: int = 200, lang: str = "",
+           **context: Any) -> Response:
+    lang = lang or page_language(request)
     env = app_state(request).templates
     tmpl = env.get_template(template)
     trans = translations(lang)
@@ -85,19 +88,52 @@ def page_context(request: Request, event: Event) -> dict[str, Any]:
             "short_url": short_url(url), "reaction_labels": REACTION_LABELS}
 
 
-async def _event_page(request: Request, template: str) -> Response:
-    event = await get_event(app_state(request).redis, request.path_params["slug"])
-    if event is None:
-        return render(request, "not_found.html", status=404)
-    return render(request, template, **page_context(request, event))
+def event_language(event: Event) -> str:
+    """The first of the event's languages that the pages speak."""
+    for lang in event.languages:
+        if lang[:2].lower() in LANGUAGES:
+            return lang[:2].lower()
+    return DEFAULT_LANGUAGE
+
+
+def wall_language(request: Request, event: Event) -> str:
+    """`?lang=`, else the event's first language: the projector's browser says nothing
+    about the room (it is often an English laptop at a French event)."""
+    chosen = request.query_params.get("lang", "")
+    return chosen if chosen in LANGUAGES else event_language(event)
+
+
+def audience_language(request: Request, event: Event) -> str:
+    """A phone's own choice (`?lang=`, then the FR/EN switch's cookie), else its browser's
+    language when that is French or English, else the event's first language."""
+    chosen = request.query_params.get("lang") or request.cookies.get("clameur_lang", "")
+    if chosen in LANGUAGES:
+        return chosen
+    return from_accept_language(request.headers.get("accept-language", ""),
+                                default=event_language(event))
 
 
 async def audience_page(request: Request) -> Response:
-    return await _event_page(request, "audience.html")
+    """The phone page. It also sets the signed device cookie when the phone has none, so
+    that its socket and its first post already carry it (a post answered with a new
+    cookie and then retried would count as another device's)."""
+    event = await get_event(app_state(request).redis, request.path_params["slug"])
+    if event is None:
+        return render(request, "not_found.html", status=404)
+    response = render(request, "audience.html", lang=audience_language(request, event),
+                      **page_context(request, event))
+    device, new = device_id(request)
+    if new:
+        set_device_cookie(request, response, device)
+    return response
 
 
 async def wall_page(request: Request) -> Response:
-    return await _event_page(request, "wall.html")
+    event = await get_event(app_state(request).redis, request.path_params["slug"])
+    if event is None:
+        return render(request, "not_found.html", status=404)
+    return render(request, "wall.html", lang=wall_language(request, event),
+                  **page_context(request, event))
 
 
 async def qr_code(request: Request) -> Response:

@@ -14,6 +14,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from wall import protocol
 from wall.appstate import app_state
 from wall.auth import authorise, bearer
+from wall.identity import device_id
 from wall.live.hub import Subscription
 from wall.live.presence import presence
 from wall.models import Event
@@ -121,12 +122,23 @@ async def _drain(ws: WebSocket) -> None:
             return
 
 
+def _connect_checks(ws: WebSocket) -> list[tuple[str, str]]:
+    """The limits a new feed socket counts against: its signed device first (a phone's
+    page sets the cookie before it opens the socket), then its address, sized for a full
+    room behind one NAT (wall/ratelimit.py). A wall, or a client without a valid device
+    cookie, counts against its address only."""
+    ip = ws.client.host if ws.client else "unknown"
+    device, new = device_id(ws)
+    if new:
+        return [("ws_connect_ip", ip)]
+    return [("ws_connect_device", device), ("ws_connect_ip", ip)]
+
+
 async def _feed_socket(ws: WebSocket, receive: Any) -> None:
     event = await _event(ws)
     if event is None:
         return
-    ip = ws.client.host if ws.client else "unknown"
-    if await app_state(ws).limiter.hit(event.slug, [("ws_connect_ip", ip)]):
+    if await app_state(ws).limiter.hit(event.slug, _connect_checks(ws)):
         await _refuse(ws, CLOSE_RATE_LIMITED)
         return
     await ws.accept()
