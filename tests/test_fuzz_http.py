@@ -1,14 +1,17 @@
 """HTTP-level fuzzing of every route: malformed JSON, wrong types, huge and empty bodies,
 odd encodings, odd paths — zero 500s, zero crashes, nothing logged as an unhandled error.
 
-Routes are fuzzed on the app in-process (an unhandled exception reaches the test itself);
-the audience socket on a real server, whose log is then read."""
+Every provider secret is set, so the webhooks check signatures (and, when a request is
+signed, go on to read its fields). Routes are fuzzed on the app in-process (an unhandled
+exception reaches the test itself); the audience socket on a real server, whose log is
+then read."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Iterator
 from urllib.parse import quote
 
@@ -19,8 +22,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import EventFixture, make_event
+from tests.support.inprocess import BASE_URL
 from tests.support.servers import ServerProcess
+from tests.support.sms import TWILIO_TOKEN, VONAGE_SECRET, vonage_sign
 from wall.redis_client import connect
+
+PROVIDER_SECRETS = {"TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "VONAGE_SIGNATURE_SECRET": VONAGE_SECRET,
+                    "X_BEARER_TOKEN": "x-bearer", "MASTODON_TOKENS": "social.example=tok"}
 
 ROUTES = [
     ("POST", "/api/events/{slug}/posts"), ("POST", "/api/events/{slug}/reactions"),
@@ -57,6 +65,13 @@ segments = st.one_of(st.sampled_from(["demo", "{slug}", "..", "%00", "%ff", "a" 
                      st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20))
 
 
+@pytest.fixture(autouse=True)
+def provider_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every provider secret set: webhooks verify (a 5xx there is unauthenticated)."""
+    for name, value in PROVIDER_SECRETS.items():
+        monkeypatch.setenv(name, value)
+
+
 @pytest.fixture(scope="module")
 def fuzz_event(server: ServerProcess, redis_url: str) -> Iterator[EventFixture]:
     async def create() -> EventFixture:
@@ -88,6 +103,72 @@ async def test_no_route_answers_500_to_anything(app_client: httpx.AsyncClient,
     res = await app_client.request(method, path, content=body, headers=headers,
                                    params={"lang": lang} if lang else None)
     assert res.status_code < 500, (method, path, res.status_code, res.text[:300])
+    logged = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert not logged, [r.getMessage() for r in logged]
+
+
+odd_text = st.one_of(st.text(max_size=30), st.sampled_from(
+    ["100000000", "9" * 5000, "-1", "0", "١٢", "1e9", "é☃", "\udc80", "", "3", "10"]))
+webhook_fields = st.dictionaries(
+    st.sampled_from(["From", "Body", "MessageSid", "NumMedia", "MediaUrl0", "MediaUrl9",
+                     "MediaContentType0", "MediaContentType9", "msisdn", "text", "messageId",
+                     "concat", "concat-ref", "concat-part", "concat-total", "timestamp",
+                     "nonce", "type", "sig"]), odd_text, max_size=8)
+
+
+def _form_body(fields: dict[str, str]) -> bytes:
+    from urllib.parse import urlencode
+
+    return urlencode(fields, encoding="utf-8", errors="surrogatepass").encode("ascii")
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(provider=st.sampled_from(["twilio", "vonage"]), fields=webhook_fields,
+       signing=st.sampled_from(["none", "garbage", "non-ascii", "valid"]),
+       as_json=st.booleans(), fresh=st.booleans())
+async def test_webhooks_never_answer_5xx_with_the_secrets_set(
+        app_client: httpx.AsyncClient, event: EventFixture, caplog: pytest.LogCaptureFixture,
+        provider: str, fields: dict[str, str], signing: str, as_json: bool,
+        fresh: bool) -> None:
+    """Unsigned, badly signed (non-ASCII included) or validly signed with absurd fields
+    (NumMedia of 10^8, 5,000 digits, surrogates, bad parts): 2xx/4xx, never a 5xx."""
+    from twilio.request_validator import RequestValidator
+
+    path = f"/hooks/{provider}/{event.slug}"
+    headers: dict[str, str | bytes] = {}
+    if signing == "valid":  # a provider signs text it can encode
+        fields = {k: v.encode("utf-8", "replace").decode() for k, v in fields.items()}
+    if provider == "vonage":
+        if fresh:
+            fields = {**fields, "timestamp": str(int(time.time()))}
+        if signing == "valid":
+            fields = vonage_sign({k: v for k, v in fields.items() if k != "sig"})
+        elif signing == "non-ascii":
+            fields = {**fields, "sig": "é" * 64}
+        elif signing == "garbage":
+            fields = {**fields, "sig": "0" * 64}
+    else:
+        as_json = False
+        if signing == "valid":
+            headers["X-Twilio-Signature"] = RequestValidator(TWILIO_TOKEN).compute_signature(
+                f"{BASE_URL}{path}", fields)
+        elif signing == "non-ascii":
+            headers["X-Twilio-Signature"] = "é☃ü".encode()
+        elif signing == "garbage":
+            headers["X-Twilio-Signature"] = "AAAA"
+    if as_json:
+        body = json.dumps(fields).encode()
+        headers["Content-Type"] = "application/json"
+    else:
+        body = _form_body(fields)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    res = await app_client.post(path, content=body, headers=headers)
+    assert res.status_code < 500, (provider, signing, fields, res.status_code, res.text[:300])
+    if signing in ("none", "garbage", "non-ascii"):
+        assert res.status_code in (400, 403), (provider, signing, res.status_code)
+    elif provider == "twilio" or fresh:  # signed and fresh: read, whatever it says
+        assert res.status_code in (200, 204), (provider, fields, res.status_code, res.text)
     logged = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     assert not logged, [r.getMessage() for r in logged]
 

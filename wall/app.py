@@ -21,13 +21,14 @@ from wall.eventcache import EventCache
 from wall.http import error, render
 from wall.live.hub import Hub
 from wall.live.reactions import ReactionCounter
+from wall.logs import install_redaction
 from wall.metrics import Metrics
 from wall.moderation.gate import Refused
 from wall.ratelimit import RateLimiter
 from wall.redis_client import connect
 from wall.routes import admin, audience, hooks, moderation, operator, pages, reports, sockets
 from wall.routes._shared import refusal_error
-from wall.security import SecurityMiddleware
+from wall.security import AddressCap, SecurityMiddleware, security_headers
 from wall.store.client import StoreError
 from wall.store.secret import shared_secret
 
@@ -50,6 +51,14 @@ async def _store_down(request: Request, exc: Exception) -> Response:
 def create_app(settings: Settings | None = None, redis_url: str | None = None) -> Starlette:
     settings = settings or Settings.load()
     url = redis_url or settings.redis_url
+    install_redaction()
+    crash_headers = security_headers(settings.frame_ancestors)
+
+    async def crashed(request: Request, exc: Exception) -> Response:
+        # Starlette answers a 500 outside the user middleware: the headers are added here.
+        response = error(500, "internal", "the server failed to answer; try again")
+        response.raw_headers.extend(crash_headers)
+        return response
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -74,8 +83,10 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
                 *sockets.routes, *hooks.routes, *operator.routes,
                 *pages.routes],
         lifespan=lifespan,
-        middleware=[Middleware(SecurityMiddleware, frame_ancestors=settings.frame_ancestors,
+        middleware=[Middleware(AddressCap, limit=int(settings.max_connections_per_address),
+                               frame_ancestors=settings.frame_ancestors),
+                    Middleware(SecurityMiddleware, frame_ancestors=settings.frame_ancestors,
                                allowed_origins=settings.allowed_origins)],
         exception_handlers={HTTPException: _http_error, Refused: _refused,
-                            **dict.fromkeys(StoreError, _store_down)},
+                            **dict.fromkeys(StoreError, _store_down), Exception: crashed},
     )

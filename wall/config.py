@@ -52,7 +52,11 @@ class Settings:
     public_url: str = setting("CLAMEUR_PUBLIC_URL", "", "The public base URL (https://...) "
                                "used in QR codes and for webhook signatures.")
     secret: str = setting("CLAMEUR_SECRET", "", "Key for signed cookies and phone-number "
-                           "hashes; unset: generated once and kept in Redis.")
+                           "hashes, the same for every process; unset: generated once into "
+                           "CLAMEUR_SECRET_FILE (never kept in Redis).")
+    secret_file: str = setting("CLAMEUR_SECRET_FILE", "", "Where the key is kept (0600) when "
+                                "CLAMEUR_SECRET is unset; unset: beside the data directory "
+                                "(`./var` → `./var.secret`), outside what its backup copies.")
     trusted_proxies: str = setting("CLAMEUR_TRUSTED_PROXIES", "127.0.0.1", "Comma-separated "
                                     "proxy addresses whose X-Forwarded-* headers are trusted.")
     frame_ancestors: str = setting("CLAMEUR_FRAME_ANCESTORS", "'self'", "CSP frame-ancestors: "
@@ -74,6 +78,16 @@ class Settings:
                                "logs requests, and the log costs ~7 % of a post's CPU.")
     lang: str = setting("CLAMEUR_LANG", "", "Default language (fr or en) of the command line "
                          "and the moderator UI; unset: from the locale.")
+    read_timeout_seconds: str = setting("CLAMEUR_READ_TIMEOUT_SECONDS", "10", "Seconds a "
+                                         "client has to send a request's headers, and "
+                                         "again its body, before it is answered 408 and "
+                                         "disconnected.")
+    max_connections_per_address: str = setting(
+        "CLAMEUR_MAX_CONNECTIONS_PER_ADDRESS", "1500", "Requests in progress plus open "
+        "WebSockets one address may hold on one server process (a room behind one NAT "
+        "is one address); past it: 503, or a WebSocket closed with 4429.")
+    metrics_token: str = setting("CLAMEUR_METRICS_TOKEN", "", "Bearer token `/metrics` "
+                                  "requires; unset: `/metrics` answers 404.")
 
     @classmethod
     def load(cls, config_file: str | None = None) -> Settings:

@@ -7,6 +7,7 @@ an `ApiError` (a Starlette `HTTPException`), which the app renders as
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -16,10 +17,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 MAX_JSON_BODY = 8 * 1024
+# Deeper JSON than any route reads is refused before anything walks it.
+MAX_JSON_DEPTH = 32
+MAX_JSON_INT = 2**63 - 1
+DEFAULT_READ_TIMEOUT = 10.0
 # The machine code of a bare HTTPException (raised by Starlette or `read_body`), by status.
 CODES = {400: "bad_request", 401: "unauthorised", 403: "forbidden", 404: "not_found",
-         405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
-         429: "rate_limited"}
+         405: "method_not_allowed", 408: "timeout", 413: "too_large",
+         415: "unsupported_media_type", 429: "rate_limited", 431: "headers_too_large"}
 
 
 class ApiError(HTTPException):
@@ -75,30 +80,111 @@ def render(exc: HTTPException) -> JSONResponse:
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 past `limit` bytes (counted as it streams in)."""
+    """The body, refused with 413 past `limit` bytes (counted as it streams in) and with 408
+    when it does not arrive within the read timeout: a client that sends its headers then
+    trickles (or stalls) its body must not hold a connection and a task for ever."""
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise BodyError(413, f"the body is larger than {limit} bytes")
     body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise BodyError(413, f"the body is larger than {limit} bytes")
+    try:
+        async with asyncio.timeout(_read_timeout(request)):
+            async for chunk in request.stream():
+                body.extend(chunk)
+                if len(body) > limit:
+                    raise BodyError(413, f"the body is larger than {limit} bytes")
+    except TimeoutError as exc:
+        raise ApiError(408, "timeout", "the body did not arrive in time",
+                       headers={"Connection": "close"}) from exc
     return bytes(body)
 
 
-async def read_json_object(request: Request, limit: int = MAX_JSON_BODY) -> dict[str, Any]:
-    """A JSON object body: 415 if not JSON, 413 too big, 400 unreadable or not an object."""
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype != "application/json":
-        raise BodyError(415, "send the body as application/json")
-    raw = await read_body(request, limit)
+def _read_timeout(request: Request) -> float:
+    from wall.appstate import app_state  # here: wall.appstate imports half the server
+
     try:
-        data = json.loads(raw.decode("utf-8"))
+        return float(app_state(request).settings.read_timeout_seconds)
+    except (AttributeError, ValueError):
+        return DEFAULT_READ_TIMEOUT
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def parse_json(raw: bytes) -> Any:
+    """A JSON document that the rest of the server can use without a surprise, else 400.
+
+    Refused: invalid UTF-8 or JSON, NaN/Infinity, nesting deeper than MAX_JSON_DEPTH (the
+    parser recurses: 3,000 `[` raise RecursionError), integers past 64 bits (Python refuses
+    to parse more than 4,300 digits with a ValueError; Redis and JavaScript cannot hold
+    them anyway), and strings with lone surrogates (`"\\ud800"` parses, then cannot be
+    encoded to UTF-8 when stored)."""
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except UnicodeDecodeError as exc:
         raise BodyError(400, "the body is not valid UTF-8") from exc
     except json.JSONDecodeError as exc:
         raise BodyError(400, f"invalid JSON: {exc.msg} at position {exc.pos}") from exc
-    if not isinstance(data, dict):
-        raise BodyError(400, "the body must be a JSON object")
+    except (ValueError, RecursionError) as exc:
+        raise BodyError(400, "invalid JSON: a value is out of range or nested too deep"
+                        ) from exc
+    _check_values(data)
     return data
+
+
+def _check_values(data: Any) -> None:
+    """Walk the document (without recursion) for depth, integer size and surrogates."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if not value.isascii():
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError as exc:
+                    raise BodyError(400, "invalid JSON: a string holds a lone surrogate"
+                                    ) from exc
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int):
+            if not -MAX_JSON_INT <= value <= MAX_JSON_INT:
+                raise BodyError(400, "invalid JSON: an integer is out of range")
+        elif isinstance(value, list | dict):
+            if depth >= MAX_JSON_DEPTH:
+                raise BodyError(400, "invalid JSON: nested too deep")
+            if isinstance(value, dict):
+                stack.extend((key, depth) for key in value)
+                stack.extend((v, depth + 1) for v in value.values())
+            else:
+                stack.extend((v, depth + 1) for v in value)
+
+
+async def read_json_object(request: Request, limit: int = MAX_JSON_BODY) -> dict[str, Any]:
+    """A JSON object body: 415 if not JSON, 413 too big, 400 unreadable or not an object.
+
+    A refused body counts against the caller's address (`post_ip`) like a post would, so a
+    client sending garbage meets the same 429 as one sending posts, before any other work.
+    """
+    try:
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype != "application/json":
+            raise BodyError(415, "send the body as application/json")
+        data = parse_json(await read_body(request, limit))
+        if not isinstance(data, dict):
+            raise BodyError(400, "the body must be a JSON object")
+        return data
+    except BodyError:
+        await _count_refusal(request)
+        raise
+
+
+async def _count_refusal(request: Request) -> None:
+    from wall.appstate import app_state
+
+    slug = request.path_params.get("slug", "")
+    if not slug or request.client is None:
+        return
+    limited = await app_state(request).limiter.hit(slug, [("post_ip", request.client.host)])
+    if limited is not None:
+        raise TooMany(limited.retry_after)

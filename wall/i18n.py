@@ -18,6 +18,8 @@ from wall.paths import resource_dir
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
+MAX_ACCEPT_LANGUAGE = 256
+MAX_LANGUAGE_TAGS = 16
 
 
 @cache
@@ -48,21 +50,28 @@ def catalog(lang: str) -> dict[str, str]:
 
 
 def from_accept_language(header: str, default: str = DEFAULT_LANGUAGE) -> str:
-    """The first of our languages in an Accept-Language header, by quality."""
-    choices: list[tuple[float, str]] = []
-    for part in header.split(","):
+    """The first of our languages in an Accept-Language header, by quality.
+
+    Only a bounded prefix is read (MAX_ACCEPT_LANGUAGE characters, MAX_LANGUAGE_TAGS tags):
+    browsers send a few dozen bytes, and a 4 MB header must not hold the event loop."""
+    best: tuple[float, int, str] | None = None
+    for index, part in enumerate(header[:MAX_ACCEPT_LANGUAGE].split(",", MAX_LANGUAGE_TAGS)
+                                 [:MAX_LANGUAGE_TAGS]):
         tag, _, params = part.strip().partition(";")
+        lang = tag.strip()[:2].lower()
+        if lang not in LANGUAGES:
+            continue
         q = 1.0
-        if params.strip().startswith("q="):
+        params = params.strip()
+        if params.startswith("q="):
             try:
-                q = float(params.strip()[2:])
+                q = float(params[2:8])
             except ValueError:
                 q = 0.0
-        choices.append((q, tag.strip().lower()[:2]))
-    for _, lang in sorted(choices, key=lambda c: -c[0]):
-        if lang in LANGUAGES:
-            return lang
-    return default
+        # Highest quality first; among equals, the earlier tag (a stable sort did the same).
+        if q > 0 and (best is None or (q, -index) > (best[0], -best[1])):
+            best = (q, index, lang)
+    return best[2] if best else default
 
 
 def from_locale(explicit: str | None = None) -> str:

@@ -1,9 +1,11 @@
-"""Browser-facing protections as ASGI middleware: CSP and friends on every response,
-Origin checks on WebSockets, cross-site posts refused."""
+"""Browser-facing protections as ASGI middleware: CSP and friends on every response (our
+refusals and 500s included), Origin checks on WebSockets, cross-site posts refused, and a
+cap on what one address holds open at once."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -44,11 +46,21 @@ def _is_audience_write(scope: Scope) -> bool:
             and path.endswith(AUDIENCE_POSTS))
 
 
+def security_headers(frame_ancestors: str = "'self'") -> list[tuple[bytes, bytes]]:
+    """The headers every answer carries, whoever writes it (the app's 500 handler too:
+    Starlette renders 500s outside the user middleware)."""
+    return [(b"content-security-policy",
+             CSP.format(frame_ancestors=frame_ancestors or "'self'").encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"same-origin"),
+            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
+
+
 class SecurityMiddleware:
     def __init__(self, app: ASGIApp, frame_ancestors: str = "'self'",
                  allowed_origins: str = "") -> None:
         self.app = app
-        self.csp = CSP.format(frame_ancestors=frame_ancestors or "'self'").encode()
+        self.headers = security_headers(frame_ancestors)
         self.allowed = {o.strip().rstrip("/") for o in allowed_origins.split(",") if o.strip()}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -75,12 +87,7 @@ class SecurityMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                raw = list(message.get("headers", []))
-                raw += [(b"content-security-policy", self.csp),
-                        (b"x-content-type-options", b"nosniff"),
-                        (b"referrer-policy", b"same-origin"),
-                        (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
-                message["headers"] = raw
+                message["headers"] = [*message.get("headers", []), *self.headers]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -98,5 +105,57 @@ class SecurityMiddleware:
                            "message": "posts are accepted from this site's pages only"}).encode()
         await send({"type": "http.response.start", "status": 403,
                     "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
+                                (b"content-length", str(len(body)).encode()),
+                                *self.headers]})
+        await send({"type": "http.response.body", "body": body})
+
+
+CLOSE_TOO_MANY = 4429
+
+
+class AddressCap:
+    """At most `limit` requests in progress plus open WebSockets per client address, in this
+    process. The address is uvicorn's: X-Forwarded-For resolved for trusted proxies, so a
+    proxy in front is not one address. A room behind one NAT is: size `limit` for it.
+
+    Stalled requests that never finish their headers never reach the app; the server's
+    read timeout (wall/httpguard.py) closes those.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, frame_ancestors: str = "'self'") -> None:
+        self.app = app
+        self.limit = limit
+        self.open: Counter[str] = Counter()
+        self.headers = security_headers(frame_ancestors)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or self.limit <= 0:
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        address = client[0] if client else ""
+        if self.open[address] >= self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        self.open[address] += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.open[address] -= 1
+            if not self.open[address]:
+                del self.open[address]
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await receive()  # websocket.connect
+            await send({"type": "websocket.accept"})
+            await send({"type": "websocket.close", "code": CLOSE_TOO_MANY})
+            return
+        body = json.dumps({"error": "too_many_connections",
+                           "message": "too many open connections from this address"}).encode()
+        await send({"type": "http.response.start", "status": 503,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode()),
+                                (b"retry-after", b"5"), (b"connection", b"close"),
+                                *self.headers]})
         await send({"type": "http.response.body", "body": body})

@@ -6,10 +6,9 @@ into a keyed hash at once and never stored, logged or shown.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-from typing import Any
+import time
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
@@ -18,10 +17,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from wall.appstate import app_state
-from wall.http import error, read_body
+from wall.http import BodyError, error, parse_json, read_body
 from wall.identity import author_key
 from wall.routes._shared import known_event
-from wall.sources.signatures import public_url, twilio_valid, vonage_valid
+from wall.sources.signatures import public_url, twilio_valid, vonage_fresh, vonage_valid
 from wall.sources.sms import Inbound, receive
 from wall.store.client import Client
 from wall.store.sms import reassemble
@@ -29,6 +28,10 @@ from wall.store.sms import reassemble
 log = logging.getLogger("clameur.sms")
 PARTS_TTL = 86_400
 MAX_BODY = 64 * 1024
+# Twilio sends at most 10 media per message; a signed NumMedia of 100,000,000 must not
+# become a loop of that length.
+MAX_MEDIA = 10
+MAX_PARTS = 30
 
 def twiml(message: str | None) -> Response:
     body = f"<Message>{escape(message)}</Message>" if message else ""
@@ -72,8 +75,9 @@ async def twilio_hook(request: Request) -> Response:
     sender, last = _sender(request, data.get("From", ""))
     if await _flooding(request, event.slug, sender):
         return twiml(None)
-    media = [{"url": data[f"MediaUrl{n}"], "alt": ""} for n in range(int(data.get("NumMedia")
-             or 0)) if data.get(f"MediaContentType{n}", "").startswith("image/")
+    media = [{"url": data[f"MediaUrl{n}"], "alt": ""}
+             for n in range(_small_int(data.get("NumMedia", ""), MAX_MEDIA))
+             if data.get(f"MediaContentType{n}", "").startswith("image/")
              and data.get(f"MediaUrl{n}")]
     outcome = await receive(app_state(request).redis, event, Inbound(
         "twilio", data.get("MessageSid") or data.get("SmsSid", ""), sender, last,
@@ -82,22 +86,33 @@ async def twilio_hook(request: Request) -> Response:
     return twiml(outcome.reply)
 
 
+def _small_int(value: str, most: int) -> int:
+    """A count from a provider's field, at most `most`: ASCII digits only (0 otherwise), and
+    never converted whole when it is long (Python refuses past 4,300 digits)."""
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()):
+        return 0
+    return most if len(value) > 9 else min(int(value), most)
+
+
 async def _vonage_params(request: Request) -> dict[str, str]:
+    """The webhook's fields; a body that is not a flat JSON object (or a form) is a 400."""
     if request.headers.get("content-type", "").startswith("application/json"):
-        try:
-            body: Any = json.loads(await read_body(request, MAX_BODY))
-        except ValueError:
-            return {}
-        return {k: str(v) for k, v in body.items()} if isinstance(body, dict) else {}
+        body = parse_json(await read_body(request, MAX_BODY))
+        if not isinstance(body, dict):
+            raise BodyError(400, "the body must be a JSON object")
+        return {k: v if isinstance(v, str) else str(v) for k, v in body.items()
+                if isinstance(v, str | int | float | bool)}
     return dict(await _form(request))
 
 
 async def _reassemble(redis: Client, slug: str, sender: str, params: dict[str, str]
                       ) -> tuple[str, str] | None:
-    """(message id of part 1, whole text) once every part arrived; None before."""
-    try:
-        part, total = int(params["concat-part"]), int(params["concat-total"])
-    except (KeyError, ValueError):
+    """(message id of part 1, whole text) once every part arrived; None before (and for
+    part numbers no real message has)."""
+    part = _small_int(params.get("concat-part", ""), MAX_PARTS + 1)
+    total = _small_int(params.get("concat-total", ""), MAX_PARTS + 1)
+    if not 1 <= part <= total <= MAX_PARTS:
         return None
     return await reassemble(redis, slug, sender, params.get("concat-ref", ""), part, total,
                             params.get("messageId", ""), params.get("text", ""), PARTS_TTL)
@@ -108,6 +123,9 @@ async def vonage_hook(request: Request) -> Response:
     if not vonage_valid(os.environ.get("VONAGE_SIGNATURE_SECRET", ""), params):
         log.warning("Vonage webhook refused: bad or missing signature")
         return error(403, "bad_signature", "the request signature does not match")
+    if not vonage_fresh(params, time.time()):
+        log.warning("Vonage webhook refused: signed timestamp missing or too old (replay?)")
+        return error(403, "stale_signature", "the signed timestamp is missing or too old")
     redis = app_state(request).redis
     event = await known_event(request)
     sender, last = _sender(request, params.get("msisdn", ""))

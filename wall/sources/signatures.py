@@ -1,4 +1,5 @@
-"""Webhook signatures: Twilio's `X-Twilio-Signature` and Vonage's signed `sig`.
+"""Webhook signatures: Twilio's `X-Twilio-Signature` and Vonage's signed `sig` (with its
+timestamp's freshness). Any input gives a verdict, never an exception.
 
 Twilio signs the exact URL it called plus the sorted form fields (HMAC-SHA1, base64), the
 algorithm of `twilio.request_validator.RequestValidator`, re-implemented here so the server
@@ -16,6 +17,10 @@ from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 from starlette.requests import Request
+
+# How far a signed Vonage request's timestamp may be from the server's clock (Vonage's
+# guidance: five minutes).
+VONAGE_WINDOW = 300.0
 
 
 def _trusted(peer: str | None, proxies: str) -> bool:
@@ -52,8 +57,20 @@ def twilio_signature(token: str, url: str, form: Iterable[tuple[str, str]]) -> s
         values.setdefault(name, set()).add(value)
     payload = url + "".join(name + value for name in sorted(values)
                             for value in sorted(values[name]))
-    digest = hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()
+    digest = hmac.new(_bytes(token), _bytes(payload), hashlib.sha1).digest()
     return base64.b64encode(digest).decode()
+
+
+def _bytes(text: str) -> bytes:
+    """UTF-8, even for a string no provider would send (a lone surrogate): an odd input is
+    a signature that does not match, never an exception."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _same(expected: str, given: str) -> bool:
+    """Constant-time comparison that holds for any string: `hmac.compare_digest` raises
+    TypeError on non-ASCII str (an unauthenticated 500 before this)."""
+    return hmac.compare_digest(_bytes(expected), _bytes(given))
 
 
 def _port_variants(url: str) -> list[str]:
@@ -71,22 +88,30 @@ def twilio_valid(token: str, url: str, form: Iterable[tuple[str, str]], signatur
     if not token or not signature:
         return False
     fields = list(form)
-    return any(hmac.compare_digest(twilio_signature(token, candidate, fields), signature)
+    return any(_same(twilio_signature(token, candidate, fields), signature)
                for candidate in _port_variants(url))
 
 
 def vonage_signature(secret: str, params: Mapping[str, str]) -> str:
     """Vonage's signed-webhook HMAC-SHA256 over `&key=value` of the sorted parameters."""
-    mac = hmac.new(secret.encode(), digestmod=hashlib.sha256)
+    mac = hmac.new(_bytes(secret), digestmod=hashlib.sha256)
     for key in sorted(params):
         if key == "sig":
             continue
         value = str(params[key]).replace("&", "_").replace("=", "_")
-        mac.update(f"&{key}={value}".encode())
+        mac.update(_bytes(f"&{key}={value}"))
     return mac.hexdigest()
 
 
 def vonage_valid(secret: str, params: Mapping[str, str]) -> bool:
     signature = str(params.get("sig", "")).lower()
-    return bool(secret and signature) and hmac.compare_digest(
-        vonage_signature(secret, params), signature)
+    return bool(secret and signature) and _same(vonage_signature(secret, params), signature)
+
+
+def vonage_fresh(params: Mapping[str, str], now: float, window: float = VONAGE_WINDOW) -> bool:
+    """The signed `timestamp` (Unix seconds) is within `window` of now: a captured request
+    replayed later is refused (within the window, its `messageId` makes it a duplicate)."""
+    stamp = str(params.get("timestamp", ""))
+    if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
+        return False
+    return abs(now - int(stamp)) <= window

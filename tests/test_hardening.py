@@ -1,0 +1,142 @@
+"""A server that faces the room directly: malformed bodies, slow bodies, huge headers,
+floods from one address, odd languages and refusals all get a small, safe answer.
+
+Answers of the app are asked in-process; what only a real server does (header cap, header
+timeout) is asked of a real `clameur serve` over raw sockets."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from starlette.requests import Request
+from starlette.routing import Route
+
+from tests.conftest import EventFixture
+from tests.support.inprocess import BASE_URL, InProcessApp
+from tests.support.timing import timeout
+from wall.i18n import from_accept_language
+from wall.store import keys
+
+MALFORMED = {
+    "3,000 nested [": b'{"text": ' + b"[" * 3000 + b"]" * 3000 + b"}",
+    "an integer of 4,301 digits": b'{"text": "a", "count": ' + b"9" * 4301 + b"}",
+    "a lone surrogate": b'{"text": "salut", "source_id": "\\ud800"}',
+    "NaN": b'{"text": "a", "count": NaN}',
+}
+
+
+@pytest.mark.parametrize("name", list(MALFORMED))
+async def test_malformed_json_is_a_400_and_stores_nothing(
+        app_client: httpx.AsyncClient, event: EventFixture, redis: Redis, name: str) -> None:
+    """Deep nesting, huge integers, lone surrogates, NaN: 400 before any work, not a 500."""
+    for route in ("posts", "reactions"):
+        res = await app_client.post(f"/api/events/{event.slug}/{route}",
+                                    content=MALFORMED[name],
+                                    headers={"Content-Type": "application/json"})
+        assert res.status_code == 400, (name, route, res.status_code, res.text[:200])
+        assert res.json()["error"] == "bad_request"
+        assert res.headers["content-security-policy"].startswith("default-src 'self'")
+    assert await redis.xlen(keys.inbox(event.slug)) == 0
+
+
+async def test_malformed_bodies_count_against_the_address(redis_url: str,
+                                                          event: EventFixture) -> None:
+    """Garbage costs the address's post budget: past it, 429 instead of more 400s."""
+    async with InProcessApp(redis_url, env={"CLAMEUR_RATE_LIMITS": "post_ip=3/60"}) as app, \
+            app.client() as client:
+        codes = [(await client.post(f"/api/events/{event.slug}/posts", content=b"[" * 3000,
+                                    headers={"Content-Type": "application/json"})).status_code
+                 for _ in range(5)]
+    assert codes == [400, 400, 400, 429, 429]
+
+
+@pytest.fixture
+async def slow_app(redis_url: str) -> AsyncIterator[InProcessApp]:
+    async with InProcessApp(redis_url, env={"CLAMEUR_READ_TIMEOUT_SECONDS": "0.3"}) as app:
+        yield app
+
+
+async def test_a_body_that_stalls_gets_408(slow_app: InProcessApp, event: EventFixture) -> None:
+    """Headers sent, then half a body and silence: 408 after the read timeout, nothing kept."""
+    never = asyncio.Event()
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b'{"text": "pa'
+        await never.wait()
+
+    async with slow_app.client() as client:
+        res = await asyncio.wait_for(client.post(
+            f"/api/events/{event.slug}/posts", content=body(),
+            headers={"Content-Type": "application/json", "Content-Length": "40"}),
+            timeout(10))
+    assert res.status_code == 408 and res.json()["error"] == "timeout"
+    assert res.headers["connection"] == "close"
+
+
+def test_accept_language_is_read_from_a_bounded_prefix() -> None:
+    """Usual headers pick by quality; a language past the first tags is not looked for."""
+    assert from_accept_language("en-GB,en;q=0.9,fr;q=0.8") == "en"
+    assert from_accept_language("de,en;q=0.5,fr;q=0.4") == "en"
+    assert from_accept_language("en;q=0,fr;q=0.1") == "fr"
+    assert from_accept_language("de," * 1_000_000 + "en") == "fr"
+
+
+async def test_refusals_and_crashes_carry_the_security_headers(
+        inprocess_app: InProcessApp, event: EventFixture) -> None:
+    """The foreign-Origin 403, a 404, a 429-like refusal and an unhandled 500 all carry CSP,
+    nosniff and the referrer policy."""
+
+    async def boom(request: Request) -> None:
+        raise RuntimeError("boom")
+
+    inprocess_app.app.router.routes.append(Route("/test-boom", boom))
+    transport = httpx.ASGITransport(app=inprocess_app.app, raise_app_exceptions=False,
+                                    client=("10.9.8.7", 1))
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+        answers = [
+            await client.post(f"/api/events/{event.slug}/posts", json={"text": "x"},
+                              headers={"Origin": "https://evil.example"}),
+            await client.get("/api/events/nope/queue"),
+            await client.get("/test-boom"),
+        ]
+    assert [a.status_code for a in answers] == [403, 401, 500]
+    for answer in answers:
+        assert "img-src 'self'" in answer.headers["content-security-policy"], answer
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["referrer-policy"] == "same-origin"
+    assert answers[2].json()["error"] == "internal"
+
+
+async def test_one_address_cannot_hold_more_than_its_share(redis_url: str,
+                                                           event: EventFixture) -> None:
+    """With a cap of 2 per address: a third request in progress from the same address gets
+    503; another address is served; once one finishes, the address is served again."""
+    async with InProcessApp(redis_url, env={"CLAMEUR_MAX_CONNECTIONS_PER_ADDRESS": "2",
+                                            "CLAMEUR_READ_TIMEOUT_SECONDS": "30"}) as app:
+        release, both_reading = asyncio.Event(), asyncio.Event()
+        reading: list[int] = []
+
+        async def held() -> AsyncIterator[bytes]:
+            yield b'{"text": '
+            reading.append(1)  # the app read the first chunk and waits for the rest
+            if len(reading) == 2:
+                both_reading.set()
+            await release.wait()
+            yield b'"ok"}'
+
+        path = f"/api/events/{event.slug}/posts"
+        ctype = {"Content-Type": "application/json"}
+        async with app.client("10.1.1.1") as phone, app.client("10.1.1.2") as other:
+            slow = [asyncio.create_task(phone.post(path, content=held(), headers=ctype))
+                    for _ in range(2)]
+            await asyncio.wait_for(both_reading.wait(), timeout(10))
+            third = await phone.post(path, json={"text": "trois"})
+            assert third.status_code == 503 and third.json()["error"] == "too_many_connections"
+            assert (await other.post(path, json={"text": "ailleurs"})).status_code == 202
+            release.set()
+            assert [t.status_code for t in await asyncio.gather(*slow)] == [202, 202]
+            assert (await phone.post(path, json={"text": "après"})).status_code == 202
