@@ -7,10 +7,12 @@ from wall.commands import (
     export,
     ingest,
     moderate,
+    rehearse,
     report,
     server,
     tokens,
     up,
 )
 
-COMMAND_MODULES = [server, up, events, tokens, export, report, erase, audit, moderate, ingest]
+COMMAND_MODULES = [server, up, events, tokens, export, report, erase, audit, moderate, ingest,
+                   rehearse]
