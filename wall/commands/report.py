@@ -1,10 +1,12 @@
-"""`clameur report SLUG --output report.html`: the event report as one self-contained file."""
+"""`clameur report SLUG --output report.html`: the event report as one self-contained file;
+`clameur report SLUG --link`: a one-time link that opens the served report in a browser."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 from wall.commands._run import with_redis
 from wall.config import Settings
@@ -13,6 +15,7 @@ from wall.reporting.page import render_report
 from wall.reporting.stats import Report, build
 from wall.store.client import Client
 from wall.store.events import get_event
+from wall.store.reportlinks import LINK_SECONDS, OPERATOR, create_link
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,10 +26,43 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--lang", choices=LANGUAGES, help="language of the report")
     p.add_argument("--tz", default="UTC", help="time zone of the times shown, e.g. "
                                                "Europe/Paris (default: UTC)")
+    p.add_argument("--link", action="store_true",
+                   help="print a one-time link (valid 5 minutes) that opens the report "
+                        "served by the running server in a browser, instead of a file")
     p.set_defaults(handler=cmd_report)
 
 
+def server_base(settings: Settings) -> str:
+    """Where a browser on this machine reaches the server: CLAMEUR_PUBLIC_URL, else the
+    listen address (loopback when it listens on every interface)."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    host = "127.0.0.1" if settings.host in ("", "0.0.0.0", "::") else settings.host
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{settings.port}"
+
+
+def cmd_link(args: argparse.Namespace, settings: Settings) -> int:
+    async def work(redis: Client) -> str | None:
+        if await get_event(redis, args.slug) is None:
+            return None
+        return await create_link(redis, args.slug, OPERATOR)
+
+    code = with_redis(settings, work)
+    if code is None:
+        print(f"error: no event {args.slug!r}", file=sys.stderr)
+        return 2
+    query = urlencode([(k, v) for k, v in (("lang", args.lang), ("tz", args.tz))
+                       if v and v != "UTC"])
+    print(f"{server_base(settings)}/e/{args.slug}/report/open/{code}"
+          + (f"?{query}" if query else ""))
+    print(f"(opens once, within {LINK_SECONDS // 60} minutes)", file=sys.stderr)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    if args.link:
+        return cmd_link(args, settings)
     async def work(redis: Client) -> Report | None:
         event = await get_event(redis, args.slug)
         return await build(redis, event) if event else None

@@ -1,13 +1,20 @@
-"""After the event (admin token): open data exports and the report page."""
+"""After the event (admin token): open data exports and the report page.
+
+Scripts send `Authorization: Bearer`. Browsers open a one-time link, made by
+`POST /api/events/{slug}/report-links` (the desk) or `clameur report --link`, which sets
+the report session cookie and redirects to the report: no token in any URL.
+"""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from wall.appstate import app_state
-from wall.auth import authorise
+from wall.auth import authorise, authorise_admin_or_session, start_session
 from wall.http import ApiError, NotFound
 from wall.i18n import LANGUAGES
 from wall.reporting.dataset import Dataset, collect
@@ -15,13 +22,14 @@ from wall.reporting.formats import items_csv, reactions_csv, readme, to_json, to
 from wall.reporting.page import render_report
 from wall.reporting.stats import build
 from wall.routes._shared import known_event, page_language
+from wall.store.reportlinks import LINK_SECONDS, create_link, use_link
 
 CSV_TABLES = ("items", "reactions", "readme")
 
 
 async def _dataset(request: Request) -> Dataset:
     slug = request.path_params["slug"]
-    await authorise(request, slug, "admin")
+    await authorise_admin_or_session(request, slug)
     ds = await collect(app_state(request).redis, slug, request.query_params.get("licence", ""))
     if ds is None:
         raise NotFound("unknown_event", "no such event")
@@ -71,17 +79,53 @@ async def export_ndjson(request: Request) -> Response:
 
 
 async def report_page(request: Request) -> Response:
-    """The report for admins (`Authorization: Bearer` or `?token=`), `?lang=`, `?tz=`."""
-    await authorise(request, request.path_params["slug"], "admin")
+    """The report for admins (bearer token or report session), `?lang=`, `?tz=`."""
+    await authorise_admin_or_session(request, request.path_params["slug"])
     event = await known_event(request)
     report = await build(app_state(request).redis, event)
-    html = render_report(report, _lang(request), request.query_params.get("tz"),
-                         query=dict(request.query_params))
+    tz = request.query_params.get("tz")
+    # The language link keeps only what the page itself reads.
+    html = render_report(report, _lang(request), tz, query={"tz": tz} if tz else {})
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
+def link_path(slug: str, code: str) -> str:
+    return f"/e/{slug}/report/open/{code}"
+
+
+async def create_report_link(request: Request) -> Response:
+    """`POST /api/events/{slug}/report-links` (admin): a one-time link to open the report
+    in a browser, valid LINK_SECONDS; `path` is relative to the server the caller uses."""
+    slug = request.path_params["slug"]
+    token = await authorise(request, slug, "admin")
+    await known_event(request)
+    path = link_path(slug, await create_link(app_state(request).redis, slug, token.id))
+    public = app_state(request).settings.public_url.rstrip("/")
+    body = {"path": path, "expires_in": LINK_SECONDS}
+    if public:
+        body["url"] = public + path
+    return JSONResponse(body, status_code=201, headers={"Cache-Control": "no-store"})
+
+
+async def open_report_link(request: Request) -> Response:
+    """A one-time link: sets the report session, then redirects to the report (with only
+    `lang`/`tz` kept), so the address bar and the history hold no credential."""
+    slug, code = request.path_params["slug"], request.path_params["code"]
+    token_id = await use_link(app_state(request).redis, slug, code)
+    if token_id is None:
+        raise ApiError(404, "link_expired", "this report link has expired or was used")
+    query = {k: v for k, v in request.query_params.items() if k in ("lang", "tz")}
+    target = f"/e/{slug}/report" + (f"?{urlencode(query)}" if query else "")
+    response = RedirectResponse(target, status_code=303,
+                                headers={"Cache-Control": "no-store"})
+    start_session(request, response, slug, token_id)
+    return response
 
 
 routes = [
     Route("/e/{slug}/report", report_page, methods=["GET"]),
+    Route("/e/{slug}/report/open/{code}", open_report_link, methods=["GET"]),
+    Route("/api/events/{slug}/report-links", create_report_link, methods=["POST"]),
     Route("/api/events/{slug}/export.csv", export_csv, methods=["GET"]),
     Route("/api/events/{slug}/export.json", export_json, methods=["GET"]),
     Route("/api/events/{slug}/export.ndjson", export_ndjson, methods=["GET"]),

@@ -151,3 +151,14 @@ def moderators(slug: str) -> str:
 def rate(slug: str, limit: str, identity: str) -> str:
     """Counter: one rate-limit window of `identity` (IP, device, phone hash)."""
     return _k(slug, f"rl:{limit}:{identity}")
+
+
+def report_link(slug: str, digest: str) -> str:
+    """String: the token id behind a one-time report link (SHA-256 of its code), 5 min."""
+    return _k(slug, f"report-link:{digest}")
+
+
+def media(slug: str, item_id: str, index: int) -> str:
+    """Hash: `type`, `body` of a source image fetched and re-encoded by the server (or
+    `error` when it could not be), served from `/media/{slug}/{item}/{index}`."""
+    return _k(slug, f"media:{item_id}:{index}")
