@@ -64,6 +64,7 @@ class EventChannel:
         self.last: dict[str, str] = {}
         self.ready = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
+        self.stopping = False
         # The event's status as of the last `status` feed entry read: sockets check it per
         # message without a Redis round trip (the entry is written after the meta hash).
         self.status = ""
@@ -73,11 +74,13 @@ class EventChannel:
                       asyncio.create_task(self._reactions_loop(), name=f"rx-{self.slug}")]
 
     async def stop(self) -> None:
+        # A flag as well as the cancel: redis-py may turn a cancel landing inside a read
+        # into a connection error, which the read loop would retry forever.
+        self.stopping = True
         for task in self.tasks:
             task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self.tasks:
+            await asyncio.wait(self.tasks, timeout=2)
         await self.desk.stop()
 
     async def _positions(self) -> None:
@@ -88,7 +91,7 @@ class EventChannel:
 
     async def _read_loop(self) -> None:
         backoff = 0.1
-        while True:
+        while not self.stopping:
             try:
                 if not self.ready.is_set():
                     await self._positions()
