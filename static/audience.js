@@ -203,7 +203,8 @@
     if ([...text].length > MAX_TEXT) { say(t("Too long: at most 500 characters."), "bad"); textBox.focus(); return; }
     if (!boxId) boxId = newId();
     saveDraft();
-    saveOutbox([...outbox().filter((p) => p.source_id !== boxId), { text, author, source_id: boxId }]);
+    const kind = form.querySelector("[name=kind]:checked") ? { kind: "question" } : {}; // questions.js
+    saveOutbox([...outbox().filter((p) => p.source_id !== boxId), { text, author, source_id: boxId, ...kind }]);
     say(t("Sending…"), "wait");
     drain();
   });

@@ -11,6 +11,11 @@
     return out;
   }
 
+  // Other scripts of the page (questions.js, polls.js) see every frame and every change of
+  // the link too: `onFrames(onFrame, onState)`.
+  const listeners = [];
+  function onFrames(onFrame, onState) { listeners.push({ onFrame, onState }); }
+
   function parsePosition(position) {
     const [ms, seq] = String(position).split("-");
     return [Number(ms) || 0, Number(seq) || 0];
@@ -45,6 +50,7 @@
       if (value === online) return;
       online = value;
       if (onState) onState(online);
+      for (const l of listeners) if (l.onState) l.onState(online);
     }
 
     function open() {
@@ -59,7 +65,10 @@
         setOnline(true);
         let msg;
         try { msg = JSON.parse(e.data); } catch (err) { return; }
-        if (accept(msg)) onFrame(msg);
+        if (accept(msg)) {
+          onFrame(msg);
+          for (const l of listeners) if (l.onFrame) l.onFrame(msg);
+        }
       };
       ws.onclose = () => {
         if (socket !== ws) return;
@@ -73,7 +82,7 @@
     }
 
     open();
-    return {
+    const link = {
       send(obj) {
         if (!socket || socket.readyState !== WebSocket.OPEN) return false;
         socket.send(JSON.stringify(obj));
@@ -82,7 +91,9 @@
       get online() { return online; },
       get position() { return position; },
     };
+    window.Clameur.link = link; // polls.js sends votes on it
+    return link;
   }
 
-  window.Clameur = { t, connectFeed, newer, lang: document.documentElement.lang || "fr" };
+  window.Clameur = { t, connectFeed, newer, onFrames, lang: document.documentElement.lang || "fr" };
 })();

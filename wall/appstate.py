@@ -16,6 +16,7 @@ from wall.config import Settings
 from wall.eventcache import EventCache
 from wall.live.hub import Hub
 from wall.live.reactions import ReactionCounter
+from wall.live.votes import VoteBatcher
 from wall.metrics import Metrics
 from wall.ratelimit import RateLimiter
 from wall.store.client import Client
@@ -33,6 +34,8 @@ class AppState:
     metrics: Metrics
     reactions: ReactionCounter
     templates: Environment
+    # Poll votes and question upvotes, written in batches (wall/live/votes.py).
+    votes: VoteBatcher
 
 
 def app_state(conn: HTTPConnection) -> AppState:

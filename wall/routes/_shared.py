@@ -5,8 +5,9 @@ Route modules import this module, never each other.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import HTTPConnection
 
@@ -20,6 +21,9 @@ from wall.store.status import current_status
 from wall.store.tokens import TokenInfo
 
 MAX_REACTION_BATCH = 200
+# Seconds a vote waits for its batch to be stored before the phone is told to retry (503).
+VOTE_WAIT = 5.0
+T = TypeVar("T")
 
 
 async def known_event(conn: HTTPConnection) -> Event:
@@ -94,3 +98,13 @@ def refusal_error(refused: Refused) -> ApiError:
         return TooMany(refused.retry_after)
     status, code, message = REFUSALS[refused.reason]
     return ApiError(status, code, message)
+
+
+async def stored(waiter: asyncio.Future[T], wait: float = VOTE_WAIT) -> T:
+    """The result of a vote once its batch is stored (wall/live/votes.py); 503 when the
+    store does not answer in time (the vote is written when it does)."""
+    try:
+        return await asyncio.wait_for(asyncio.shield(waiter), wait)
+    except TimeoutError as exc:
+        raise ApiError(503, "unavailable", "the store is unreachable; try again shortly",
+                       headers={"Retry-After": "2"}) from exc

@@ -46,6 +46,17 @@ JS_MESSAGES = (
     "{count} message on the wall",
     "{count} messages on the wall",
     "Sensitive image hidden",
+    # Questions and polls (static/questions.js, static/polls.js).
+    "Questions from the room", "No question yet.", "No question yet: ask yours from your phone!",
+    "Ask it as a question (the room can upvote it)", "Upvote", "Answered",
+    "Follow-up promised", "vote", "votes", "{count} vote", "{count} votes",
+    "Vote now", "Vote now on your phone", "Poll closed: final results", "No poll yet.",
+    "{count} word sent", "{count} words sent", "Your word", "One word or a short phrase",
+    "Send", "Your vote: {choice}", "Your word is counted.", "This poll is closed.",
+    "One word or a short phrase, please (40 characters at most).",
+    "This poll is no longer available.",
+    "You are offline: vote again when the connection is back.",
+    "Your vote was not counted ({status}): try again.",
 )
 REACTION_LABELS = {"clap": "Applause", "heart": "Love", "laugh": "Laughter", "wow": "Wow",
                    "question": "Question"}

@@ -15,6 +15,7 @@ from wall.i18n import LANGUAGES, gettext
 from wall.models import MAX_TEXT, Event, Item, new_item_id, utc_now_iso
 from wall.moderation.intake import InvalidItem, accept
 from wall.moderation.text import normalise_name, normalise_text
+from wall.sources.sms_asks import poll_vote, question_text
 from wall.store import sms as sms_store
 from wall.store.client import Client
 from wall.store.events import list_events
@@ -48,7 +49,7 @@ class Inbound:
 
 @dataclass
 class Outcome:
-    kind: str  # stored | duplicate | stop | start | name | closed | invalid
+    kind: str  # stored | duplicate | stop | start | name | closed | invalid | vote
     lang: str
     reply: str | None = None
     item_id: str | None = None
@@ -139,11 +140,17 @@ async def receive(redis: Client, url_event: Event, msg: Inbound) -> Outcome:
 async def _message(redis: Client, event: Event, msg: Inbound, text: str, lang: str) -> Outcome:
     if event.status != "open":
         return Outcome("closed", lang, _closed_reply(event, lang), event=event.slug)
+    voted = await poll_vote(redis, event, msg.sender, text, lang)
+    if voted is not None:  # an option's letter while a poll is open (wall/sources/sms_asks.py)
+        return Outcome(voted[0], lang, voted[1], event=event.slug)
+    question = question_text(event, text)
+    text = question if question is not None else text
     nickname = await sms_store.nickname(redis, event.slug, msg.sender)
     item = Item(id=new_item_id(), event=event.slug, source="sms",
                 source_id=f"{msg.provider}:{msg.message_id}",
                 author=nickname or f"SMS ···{msg.last_digits}", text=text,
-                received_at=utc_now_iso(), media=msg.media, author_key=msg.sender)
+                received_at=utc_now_iso(), media=msg.media, author_key=msg.sender,
+                kind="message" if question is None else "question")
     try:
         accepted = await accept(redis, event, item)
     except InvalidItem:

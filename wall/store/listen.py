@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from wall.models import Item
-from wall.store import desk, keys
+from wall.store import desk, keys, polls, questions
 from wall.store.client import Client
 
 StreamEntry = tuple[str, dict[str, str]]
-# The streams a channel follows: walls' feed, reaction deltas, arrivals, decisions.
-STREAMS = ("feed", "rx", "inbox", "audit")
+# The streams a channel follows: walls' feed, reaction deltas, arrivals, decisions, and
+# what changed in questions and polls.
+STREAMS = ("feed", "rx", "inbox", "audit", "asks")
 
 
 @dataclass
@@ -30,7 +31,8 @@ class Positions:
 
 def _stream_keys(slug: str) -> dict[str, str]:
     return {"feed": keys.feed(slug), "rx": keys.reactions_stream(slug),
-            "inbox": keys.inbox(slug), "audit": keys.audit(slug)}
+            "inbox": keys.inbox(slug), "audit": keys.audit(slug),
+            "asks": keys.asks_stream(slug)}
 
 
 class FeedBackend:
@@ -74,3 +76,10 @@ class FeedBackend:
 
     async def counters(self, slug: str) -> dict[str, Any]:
         return await desk.counters(self.redis, slug)
+
+    async def question_votes(self, slug: str, ids: list[str]
+                             ) -> list[tuple[str, int, dict[str, str] | None]]:
+        return await questions.votes_of(self.redis, slug, ids)
+
+    async def poll_record(self, slug: str, poll_id: str) -> polls.PollRecord | None:
+        return await polls.record(self.redis, slug, poll_id)

@@ -1,0 +1,172 @@
+"""Votes gathered in memory and written in batches: one script per poll (or per event's
+questions) every `interval`, however many phones vote.
+
+A vote is acknowledged only once stored (group commit): `vote_poll` and `vote_question`
+return a future that the flush resolves after its script ran, so 10,000 votes a second are
+a few dozen Redis commands, and "202" still means "stored". A voter's later vote in the
+same batch replaces their earlier one before it reaches Redis. While Redis is unreachable
+the batches stay here (newer ballots win) and are written once it answers again; callers
+waiting past their timeout answer 503, and the vote is still written then (a repeat is
+harmless: a voter has one ballot).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from wall.store import polls, questions
+from wall.store.client import Client, StoreError
+
+log = logging.getLogger(__name__)
+FLUSH_INTERVAL = 0.05
+MAX_DEFINITIONS = 1_000
+
+
+class PollRefused(Exception):
+    """The poll is not open (its `status`: draft, closed) or gone (`missing`)."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+@dataclass
+class _PollBatch:
+    # voter -> (choice, held by the word list); the last vote of a voter wins.
+    ballots: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    waiters: list[asyncio.Future[None]] = field(default_factory=list)
+
+
+@dataclass
+class _QuestionBatch:
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+    waiters: list[asyncio.Future[int]] = field(default_factory=list)
+
+
+class VoteBatcher:
+    """The process's votes on their way to Redis."""
+
+    def __init__(self, redis: Client, interval: float = FLUSH_INTERVAL) -> None:
+        self.redis = redis
+        self.interval = interval
+        self._polls: dict[tuple[str, str], _PollBatch] = {}
+        self._questions: dict[str, _QuestionBatch] = {}
+        self._definitions: dict[tuple[str, str], polls.PollDef] = {}
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.flushes = 0  # scripts run (tests and metrics)
+
+    async def definition(self, slug: str, poll_id: str) -> polls.PollDef | None:
+        """A poll's question, type and options (they never change: read once)."""
+        found = self._definitions.get((slug, poll_id))
+        if found is None:
+            found = await polls.definition(self.redis, slug, poll_id)
+            if found is not None:
+                if len(self._definitions) >= MAX_DEFINITIONS:
+                    self._definitions.clear()
+                self._definitions[(slug, poll_id)] = found
+        return found
+
+    def vote_poll(self, slug: str, poll_id: str, voter: str, choice: str,
+                  held: bool = False) -> asyncio.Future[None]:
+        """Queue a ballot; the future ends once it is stored (PollRefused: not open)."""
+        batch = self._polls.setdefault((slug, poll_id), _PollBatch())
+        batch.ballots.pop(voter, None)  # re-inserted last: the batch keeps arrival order
+        batch.ballots[voter] = (choice, held)
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiter.add_done_callback(retrieved)
+        batch.waiters.append(waiter)
+        self._wake.set()
+        return waiter
+
+    def vote_question(self, slug: str, question_id: str, voter: str) -> asyncio.Future[int]:
+        """Queue an upvote; the future gives the question's votes once stored (-1: it is
+        not an approved question)."""
+        batch = self._questions.setdefault(slug, _QuestionBatch())
+        batch.pairs.append((question_id, voter))
+        waiter: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        batch.waiters.append(waiter)
+        self._wake.set()
+        return waiter
+
+    def pending(self) -> int:
+        """Votes gathered and not stored yet."""
+        return (sum(len(b.ballots) for b in self._polls.values())
+                + sum(len(b.pairs) for b in self._questions.values()))
+
+    async def flush(self) -> None:
+        """Write every batch gathered so far: one script per poll and per event."""
+        poll_batches, self._polls = self._polls, {}
+        question_batches, self._questions = self._questions, {}
+        for (slug, poll_id), batch in poll_batches.items():
+            await self._flush_poll(slug, poll_id, batch)
+        for slug, qbatch in question_batches.items():
+            await self._flush_questions(slug, qbatch)
+
+    async def _flush_poll(self, slug: str, poll_id: str, batch: _PollBatch) -> None:
+        try:
+            status = await polls.add_votes(self.redis, slug, poll_id,
+                                           [(v, c, h) for v, (c, h) in batch.ballots.items()])
+        except StoreError:
+            log.warning("votes for %s kept in memory: Redis unreachable", slug)
+            later = self._polls.setdefault((slug, poll_id), _PollBatch())
+            later.ballots = {**batch.ballots, **later.ballots}
+            later.waiters = batch.waiters + later.waiters
+            return
+        self.flushes += 1
+        for waiter in batch.waiters:
+            if waiter.done():
+                continue
+            if status == "ok":
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(PollRefused(status))
+
+    async def _flush_questions(self, slug: str, batch: _QuestionBatch) -> None:
+        try:
+            counts = await questions.add_votes(self.redis, slug, batch.pairs)
+        except StoreError:
+            log.warning("upvotes for %s kept in memory: Redis unreachable", slug)
+            later = self._questions.setdefault(slug, _QuestionBatch())
+            later.pairs = batch.pairs + later.pairs
+            later.waiters = batch.waiters + later.waiters
+            return
+        self.flushes += 1
+        for waiter, count in zip(batch.waiters, counts, strict=True):
+            if not waiter.done():
+                waiter.set_result(count)
+
+    async def _run(self) -> None:
+        pause = self.interval
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            await asyncio.sleep(pause)  # gather what arrives meanwhile
+            await self.flush()
+            if self._polls or self._questions:  # kept after a failure: try again, slower
+                pause = min(pause * 2, 1.0)
+                self._wake.set()
+            else:
+                pause = self.interval
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="vote-flush")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        await self.flush()
+
+
+def retrieved(waiter: asyncio.Future[None]) -> None:
+    """A done callback that reads a future's exception, so an unawaited refusal (a vote
+    sent on a socket that left) is not logged as never retrieved."""
+    if not waiter.cancelled():
+        waiter.exception()
+
