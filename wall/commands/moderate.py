@@ -1,4 +1,5 @@
-"""`clameur moderate`: the Textual moderation desk against any Clameur server."""
+"""`clameur moderate`: the Textual moderation desk against any Clameur server, in this
+terminal or, with `--web`, served to browsers (wall/webdesk.py)."""
 
 from __future__ import annotations
 
@@ -24,10 +25,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     mod.add_argument("--lang", choices=["fr", "en"], help="language (default: from the locale)")
     mod.add_argument("--insecure", action="store_true",
                      help="accept a self-signed TLS certificate (https only)")
+    mod.add_argument("--web", action="store_true",
+                     help="serve the desk to browsers (tablets, laptops): each volunteer "
+                          "signs in with their own token; see docs/moderation.md")
+    mod.add_argument("--host", default="127.0.0.1",
+                     help="with --web: listen address (default 127.0.0.1; 0.0.0.0 for "
+                          "the room, behind HTTPS)")
+    mod.add_argument("--port", type=int, default=8001,
+                     help="with --web: listen port (default 8001)")
     mod.set_defaults(handler=cmd_moderate)
 
 
 def cmd_moderate(args: argparse.Namespace, settings: Settings) -> int:
+    if args.web:
+        return _web(args, settings)
     if not args.token:
         print("error: --token (or CLAMEUR_TOKEN) is required", file=sys.stderr)
         return 2
@@ -40,3 +51,15 @@ def cmd_moderate(args: argparse.Namespace, settings: Settings) -> int:
 
     return run(server=server, token=args.token, event=event, lang=args.lang or settings.lang
                or None, insecure=args.insecure)
+
+
+def _web(args: argparse.Namespace, settings: Settings) -> int:
+    """The desk for browsers: no token here, each volunteer types their own."""
+    server = (args.server or f"http://127.0.0.1:{settings.port}").rstrip("/")
+    if not server.startswith(("http://", "https://")):
+        print("error: --server must start with http:// or https://", file=sys.stderr)
+        return 2
+    from wall.webdesk import serve
+
+    return serve(server=server, event=args.event, lang=args.lang or settings.lang or "fr",
+                 insecure=args.insecure, host=args.host, port=args.port)

@@ -4,6 +4,9 @@ Only items whose state is `approved` are published: pending and rejected ones we
 shown, retracted ones were taken down. An item keeps its id, source, displayed author, times
 and text; its author key, source id, URL, avatar and media are left out (they can identify
 a person beyond the name they chose to show).
+
+A rehearsal's copy of an event (`clameur rehearse`, wall/rehearsal/naming.py) publishes
+nothing: its dataset is empty. The real event never holds rehearsal data.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from wall.models import Event, utc_now_iso
+from wall.rehearsal.naming import is_rehearsal
 from wall.store import exports
 from wall.store.client import Client
 from wall.store.events import get_event
@@ -73,6 +77,9 @@ async def collect(redis: Client, slug: str, licence: str = "") -> Dataset | None
     event = await get_event(redis, slug)
     if event is None:
         return None
+    if is_rehearsal(event):
+        return Dataset(event=event, licence=licence.strip(), exported_at=utc_now_iso(),
+                       items=[], kinds=list(event.reactions))
     minutes = await exports.reaction_minutes(redis, slug)
     kinds = list(event.reactions)
     for counts in minutes.values():

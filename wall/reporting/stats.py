@@ -5,6 +5,8 @@ reacted items, and moderation (counts, who decided, median time to decision).
 is the number of taps in the minute it appeared on the wall and the next one
 (`REACTION_WINDOW`). Items shown within the same window share those taps; the report says
 how many others were shown alongside.
+
+A rehearsal's copy of an event (wall/rehearsal/naming.py) reports nothing: empty figures.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from wall.models import SOURCES, Event, Item
+from wall.rehearsal.naming import is_rehearsal
 from wall.reporting.dataset import PublishedItem, approved_items, continuous
 from wall.store import exports
 from wall.store.client import Client
@@ -168,6 +171,10 @@ def moderation(items: list[Item], states: dict[str, str],
 
 
 async def build(redis: Client, event: Event) -> Report:
+    if is_rehearsal(event):
+        return Report(event=event, sources=[], buckets=[], minutes=[],
+                      totals={k: 0 for k in event.reactions}, peaks=[], most_reacted=[],
+                      moderation=Moderation())
     slug = event.slug
     items = sorted(await exports.all_items(redis, slug), key=lambda i: i.received_at)
     states = await exports.states(redis, slug)
