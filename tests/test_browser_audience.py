@@ -160,22 +160,54 @@ async def test_a_post_written_offline_is_sent_once_when_back(
     assert [e for e in log.problems() if "ERR_INTERNET_DISCONNECTED" not in e] == []
 
 
-async def test_posting_too_fast_says_how_long_to_wait(
-        browser: Browser, redis_url: str, event: EventFixture) -> None:
-    """Rate limited (429 + Retry-After): the page says to wait, with the seconds."""
+async def test_a_refused_post_keeps_its_text_and_says_when_to_retry(
+        browser: Browser, redis_url: str, http: httpx.AsyncClient,
+        event: EventFixture) -> None:
+    """Rate limited (429 + Retry-After): the text stays in the box (also after a reload),
+    the page says to wait, with the seconds; a sent post (202) empties the box."""
     own = ServerProcess(redis_url=redis_url,
                         env={"CLAMEUR_RATE_LIMITS": "post_device=1/60"}).start()
     try:
         page, log = await open_phone(browser, own, event.slug)
-        for text in ("premier", "second"):
-            await page.fill("#text", text)
-            await page.click("#send")
-            await expect(page.locator("#status")).not_to_have_text("Envoi…", timeout=MS)
+        await page.fill("#text", "premier")
+        await page.click("#send")
         await expect(page.locator("#status")).to_have_text(
-            re.compile(r"^Trop rapide ! Attendez \d+ s puis réessayez\.$"))
+            "Envoyé ! Il apparaîtra dès qu'un modérateur l'aura validé.", timeout=MS)
+        await expect(page.locator("#text")).to_have_value("")
+        await page.fill("#text", "un second message, tapé avec soin")
+        await page.click("#send")
+        await expect(page.locator("#status")).to_have_text(
+            re.compile(r"^Trop rapide ! Attendez \d+ s puis réessayez\.$"), timeout=MS)
+        await expect(page.locator("#text")).to_have_value("un second message, tapé avec soin")
+        outbox = await page.evaluate(f"localStorage.getItem('clameur.outbox.{event.slug}')")
+        assert json.loads(outbox) == []  # refused for good: not retried behind the phone's back
+        await page.reload()
+        await expect(page.locator("#text")).to_have_value("un second message, tapé avec soin")
+        assert await queue_texts(http, event) == ["premier"]
         assert [e for e in log.problems() if "429" not in e] == []
     finally:
         own.stop()
+
+
+async def test_the_page_sets_the_device_cookie_before_the_first_post(
+        browser: Browser, server: ServerProcess, http: httpx.AsyncClient,
+        event: EventFixture) -> None:
+    """The phone has its signed device cookie from the page itself: its socket and its
+    first post carry it, and the post's answer sets none (a lost answer and a resend make
+    the same post, stored once)."""
+    page, log = await open_phone(browser, server, event.slug)
+    cookies = {c["name"]: c for c in await page.context.cookies()}
+    assert "clameur_device" in cookies and cookies["clameur_device"]["httpOnly"]
+    await page.fill("#text", "mon tout premier message")
+    async with page.expect_response(f"**/api/events/{event.slug}/posts") as answer:
+        await page.click("#send")
+    response = await answer.value
+    assert response.status == 202
+    assert "set-cookie" not in await response.all_headers()
+    assert {c["value"] for c in await page.context.cookies()
+            if c["name"] == "clameur_device"} == {cookies["clameur_device"]["value"]}
+    assert await queue_texts(http, event) == ["mon tout premier message"]
+    assert log.problems() == []
 
 
 async def test_a_closed_event_disables_posting_and_says_so(
@@ -214,6 +246,22 @@ async def test_language_from_accept_language_with_a_visible_switch(
     assert await page.get_attribute("html", "lang") == "fr"
     await expect(page.locator('nav.lang a[aria-current="true"]')).to_have_text("FR")
     assert log.problems() == []
+
+
+async def test_a_phone_in_another_language_gets_the_events_first_language(
+        browser: Browser, server: ServerProcess, redis: Redis) -> None:
+    """A German phone: French on a French event, English on an English-first one; a phone
+    in English on a French event keeps English (it follows the phone)."""
+    french = await make_event(redis, languages=["fr", "en"])
+    english = await make_event(redis, languages=["en", "fr"])
+    cases = [(french, "de-DE", "fr", "Réagir"), (english, "de-DE", "en", "React"),
+             (french, "en-US", "en", "React")]
+    for ev, locale, lang, react in cases:
+        page, log = await open_page(browser, f"{server.url}/e/{ev.slug}", width=390,
+                                    height=844, locale=locale)
+        assert await page.get_attribute("html", "lang") == lang
+        await expect(page.locator("#react-title")).to_have_text(react)
+        assert log.problems() == []
 
 
 async def test_pages_run_under_a_strict_csp(browser: Browser, server: ServerProcess,

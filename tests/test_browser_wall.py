@@ -6,10 +6,10 @@ import re
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, WebSocket, expect
 from redis.asyncio import Redis
 
-from tests.conftest import EventFixture
+from tests.conftest import EventFixture, make_event
 from tests.support.browser import browser_fixture, open_page, screenshot  # noqa: F401
 from tests.support.clients import approved, decide, post
 from tests.support.servers import ServerProcess
@@ -245,3 +245,65 @@ async def test_closing_the_event_shows_the_thank_you_screen_with_totals(
     await expect(later.locator('#closed li[data-kind="heart"] .count')).to_have_text("42")
     await expect(later.locator("#closed-figure")).to_have_attribute("data-count", "1")
     assert log.problems() == [] and later_log.problems() == []
+
+
+async def test_the_wall_speaks_the_events_language_not_the_projectors(
+        browser: Browser, server: ServerProcess, http: httpx.AsyncClient,
+        redis: Redis) -> None:
+    """A French event on an en-US projector: the page, its script's strings and the
+    thank-you screen are French; `?lang=en` makes them English; an English-first event on
+    a fr-FR projector is English."""
+    french = await make_event(redis, languages=["fr", "en"])
+    await approved(http, french.slug, "Bonjour à tous", french.token)  # no name: anonymous
+    page, log = await open_page(browser, f"{server.url}/wall/{french.slug}", locale="en-US")
+    assert await page.get_attribute("html", "lang") == "fr"
+    await expect(page.locator(".join h2")).to_have_text("Participez")
+    await expect(page.locator("#meter-label")).to_have_text("Clameur-mètre")
+    await expect(page.locator("#items > .card .author")).to_have_text("Anonyme", timeout=MS)
+    await update_event(redis, french.slug, {"status": "closed"})
+    await expect(page.locator("#closed h2")).to_have_text("Merci !", timeout=MS)
+    await expect(page.locator("#closed-figure")).to_have_text("1 message sur le mur")
+
+    chosen, chosen_log = await open_page(browser, f"{server.url}/wall/{french.slug}?lang=en",
+                                         locale="fr-FR")
+    assert await chosen.get_attribute("html", "lang") == "en"
+    await expect(chosen.locator(".join h2")).to_have_text("Take part")
+    await expect(chosen.locator("#closed h2")).to_have_text("Thank you!")
+    await expect(chosen.locator("#closed-figure")).to_have_text("1 message on the wall",
+                                                                timeout=MS)
+
+    english = await make_event(redis, languages=["en", "fr"])
+    other, other_log = await open_page(browser, f"{server.url}/wall/{english.slug}",
+                                       locale="fr-FR")
+    await expect(other.locator(".join h2")).to_have_text("Take part")
+    await expect(other.locator("#meter-label")).to_have_text("Clameur meter")
+    assert log.problems() == [] and chosen_log.problems() == [] and other_log.problems() == []
+
+
+async def test_reconnecting_clears_after_a_quiet_restart(
+        browser: Browser, redis_url: str, event: EventFixture) -> None:
+    """The server restarts and nothing happened meanwhile: "Reconnecting…" goes as soon as
+    the socket is open again, though the new socket has received no frame at all."""
+    own = ServerProcess(redis_url=redis_url).start()
+    try:
+        page, log = await open_page(browser, f"{own.url}/wall/{event.slug}", wait=False)
+        frames: list[list[str]] = []  # per socket, in the order they opened
+
+        def follow(ws: WebSocket) -> None:
+            received: list[str] = []
+            frames.append(received)
+            ws.on("framereceived", lambda payload: received.append(str(payload)))
+
+        page.on("websocket", follow)
+        await page.goto(f"{own.url}/wall/{event.slug}")
+        await expect(page.locator("#wall")).to_have_attribute("data-online", "1", timeout=MS)
+        own.stop()
+        await expect(page.locator("#conn")).to_be_visible(timeout=MS)
+        own.start()
+        await expect(page.locator("#conn")).to_be_hidden(timeout=int(timeout(20) * 1000))
+        assert await page.get_attribute("#wall", "data-online") == "1"
+        assert frames[-1] == []  # a quiet reconnect: after= had nothing to send
+        # While the server was down, requests failed: expected here.
+        assert [e for e in log.problems() if "ERR_CONNECTION_REFUSED" not in e] == []
+    finally:
+        own.stop()

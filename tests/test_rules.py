@@ -1,4 +1,5 @@
-"""Automatic moderation rules: banned/trusted authors, links, FR+EN blocklists, allow-list."""
+"""Automatic moderation rules: banned/trusted authors, links, the FR+EN word list (held for a
+moderator by default, reviewed insults rejected only by choice), allow-list."""
 
 from __future__ import annotations
 
@@ -19,29 +20,53 @@ def item(text: str, author: str = "") -> Item:
 
 
 @pytest.mark.parametrize("text, rule", [
-    ("Quel CONNARD ce maire", "blocklist:connard"),
-    ("what a bitch", "blocklist:bitch"),
+    ("Quel CONNARD ce maire", "wordlist:connard"),
+    ("Espèce d'ENCULÉ", "wordlist:encule"),
+    ("what a bitch", "wordlist:bitch"),
+    ("Ferme ta gueule !", "wordlist:ferme ta gueule"),
     ("Le débat est passionnant", None),
-    ("Il faut bosser ensemble", None),  # allowed for this event below
+    ("Il faut bosser ensemble", None),
+    ("Une gerbe de fleurs", None),
+    ("Mais quelle gueule de bois", None),
+    ("Le pour et le con... contre", None),
     ("Assistant de classe", None),
+    ("Le conseil municipal", "wordlist:conseil"),  # allowed for this event below: held
 ])
-def test_blocklist_rejects_french_and_english_words(text: str, rule: str | None) -> None:
-    """Blocked words are found whatever their case or accents; allowed words are not."""
-    event = Event(slug="e", title="t", allowed_words=["bosser"])
+def test_word_list_holds_french_and_english_insults_whatever_case_or_accents(
+        text: str, rule: str | None) -> None:
+    """A listed word, whatever its case or accents, holds the item with the word named;
+    ordinary words the dictionaries list (bosser, gerbe, gueule, con) do not."""
+    event = Event(slug="e", title="t", blocked_words=["conseil", "mairie"],
+                  allowed_words=["mairie"])
     verdict = content_verdict(event, item(text))
     assert (verdict.rule if verdict else None) == rule
+    assert verdict is None or verdict.action == "hold"
 
 
-def test_event_words_extend_the_list_and_blocklist_can_be_off() -> None:
+def test_event_words_extend_the_list_and_the_list_can_be_off() -> None:
     """An event adds its own words; with the list off only its own words count."""
     event = Event(slug="e", title="t", blocklist="off", blocked_words=["Tartempion"])
     assert content_verdict(event, item("connard")) is None
     verdict = content_verdict(event, item("vive TARTEMPION"))
-    assert verdict is not None and verdict.rule == "blocklist:tartempion"
+    assert verdict is not None and verdict.rule == "wordlist:tartempion"
 
 
-def test_blocked_word_in_the_author_name_counts() -> None:
-    """A nickname is shown too: a blocked word there is rejected like in the text."""
+def test_reject_mode_rejects_only_reviewed_insults_and_the_events_own_words() -> None:
+    """wordlist=reject: a reviewed insult or an added word rejects; another word of the
+    default list (not a reviewed insult) is still only held."""
+    event = Event(slug="e", title="t", wordlist="reject", blocked_words=["tartempion"])
+    insult = content_verdict(event, item("Bande de cons, va te faire foutre"))
+    assert insult is not None and (insult.action, insult.rule) == (
+        "reject", "wordlist:bande de cons")
+    own = content_verdict(event, item("vive Tartempion"))
+    assert own is not None and own.action == "reject"
+    crude = content_verdict(event, item("une branlette"))  # listed, not an insult
+    assert crude is not None and (crude.action, crude.rule) == ("hold", "wordlist:branlette")
+    assert content_verdict(event, item("Il faut bosser ensemble")) is None
+
+
+def test_listed_word_in_the_author_name_counts() -> None:
+    """A nickname is shown too: a listed word there is held like in the text."""
     verdict = content_verdict(Event(slug="e", title="t"), item("bonjour", author="connard"))
     assert verdict is not None
 
@@ -54,15 +79,33 @@ def test_links_can_be_blocked_or_removed() -> None:
     assert remove_links("go www.spam.fr now") == "go 🔗 now"
 
 
-async def test_blocklisted_post_is_rejected_with_its_rule_recorded(
+async def test_a_listed_word_holds_the_post_for_a_moderator_with_the_word_shown(
         http: httpx.AsyncClient, redis: Redis) -> None:
-    """A post with a blocked word is rejected by the rule, recorded in the audit stream."""
-    ev = await make_event(redis)
+    """By default a listed word never rejects: the post waits in the queue, even in
+    post-moderation, carrying `held` with the word; nothing is decided by the rules."""
+    ev = await make_event(redis, mode="post")
     res = await post(http, ev.slug, "Espèce de CONNARD")
-    assert res.status_code == 202 and res.json()["status"] == "pending"  # no hint to trolls
+    assert res.status_code == 202 and res.json()["status"] == "pending"
+    held_id = res.json()["id"]
+    assert await redis.hget(keys.state(ev.slug), held_id) == "pending"
+    ordinary = await post(http, ev.slug, "Il faut bosser ensemble")
+    assert ordinary.json()["status"] == "approved"
+    queue = (await http.get(f"/api/events/{ev.slug}/queue", headers=ev.auth)).json()["items"]
+    assert [(i["id"], i["held"]) for i in queue] == [(held_id, "wordlist:connard")]
+    rules = [f["rule"] for _, f in await redis.xrange(keys.audit(ev.slug))]
+    assert rules == ["post-moderation"]  # the held post has no rule decision
+
+
+async def test_reject_mode_rejects_an_insult_with_its_rule_recorded(
+        http: httpx.AsyncClient, redis: Redis) -> None:
+    """wordlist=reject: a reviewed insult is rejected by the rule, recorded in the audit
+    stream, and reported to its author as pending (no hint to trolls)."""
+    ev = await make_event(redis, wordlist="reject")
+    res = await post(http, ev.slug, "Espèce de CONNARD")
+    assert res.status_code == 202 and res.json()["status"] == "pending"
     assert await redis.hget(keys.state(ev.slug), res.json()["id"]) == "rejected"
     audit = await redis.xrange(keys.audit(ev.slug))
-    assert audit[-1][1]["rule"] == "blocklist:connard" and audit[-1][1]["by"] == "rules"
+    assert audit[-1][1]["rule"] == "wordlist:connard" and audit[-1][1]["by"] == "rules"
 
 
 async def test_links_removed_event_stores_the_text_without_links(

@@ -12,7 +12,8 @@ from typing import Any
 
 SOURCES = ("web", "sms", "x", "mastodon", "bluesky")
 HASHTAG_SOURCES = ("x", "mastodon", "bluesky")
-ACTIONS = ("approve", "reject", "retract", "pin", "unpin", "highlight", "restore")
+ACTIONS = ("approve", "reject", "retract", "pin", "unpin", "highlight", "restore",
+           "unapprove", "unhighlight", "reveal")
 MODES = ("pre", "post")
 STATUSES = ("draft", "open", "closed")
 DEFAULT_REACTIONS = ("clap", "heart", "laugh", "wow", "question")
@@ -59,7 +60,19 @@ class Item:
     url: str | None = None
     author_key: str | None = None
     avatar: str | None = None
+    # Media flagged at the source (Mastodon `sensitive` or a content warning, Bluesky adult
+    # self-labels, X `possibly_sensitive`): hidden on walls and phones until `revealed` (a
+    # moderator's `reveal` decision, which rewrites this body in the decision script).
     sensitive: bool = False
+    # The source's content warning (Mastodon `spoiler_text`); the text already starts with
+    # it, so rules, limits and exports see it. The desk shows it as a flag.
+    content_warning: str | None = None
+    revealed: bool = False
+    # "question" (phones upvote it once approved: wall/store/questions.py) or "message".
+    kind: str = "message"
+    # Why the rules held it for a moderator ("wordlist:<word>"), else "": shown on the desk,
+    # never to walls and phones.
+    held: str = ""
 
     def to_json(self) -> str:
         # Fields by name rather than asdict(), which deep-copies each value (per post).
@@ -72,10 +85,25 @@ class Item:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
 
+    def dedupe_key(self) -> str:
+        """The `seen` key that stores this item once. A web post's `source_id` is made by the
+        phone (one per post), so it is unique per author (the keyed hash of the device), not
+        globally; the other sources' ids are global."""
+        if self.source == "web":
+            return f"web:{self.author_key or ''}:{self.source_id}"
+        return f"{self.source}:{self.source_id}"
+
     def public(self) -> dict[str, Any]:
-        """The item as shown to walls and audiences: no author key."""
+        """The item as shown to walls and audiences: no author key (it identifies a device or
+        a phone), no content warning (the text starts with it, normalised), and sensitive
+        media withheld until revealed (`media_hidden` says how many images a placeholder
+        stands for)."""
         data = asdict(self)
         data.pop("author_key", None)
+        data.pop("content_warning", None)
+        data.pop("held", None)
+        if self.sensitive and not self.revealed and self.media:
+            data["media"], data["media_hidden"] = [], len(self.media)
         return data
 
 
@@ -92,14 +120,19 @@ class Event:
     reactions: list[str] = field(default_factory=lambda: list(DEFAULT_REACTIONS))
     sms_number: str = ""
     sms_keyword: str = ""
+    # An SMS whose first word is this (or that starts with "?") is a question.
+    question_keyword: str = "question"
     mastodon_instances: list[str] = field(default_factory=list)
     # Hashtag sources `clameur ingest` follows for this event (SMS is always on).
     sources: list[str] = field(default_factory=lambda: list(HASHTAG_SOURCES))
     theme: dict[str, str] = field(default_factory=dict)
     links: str = "allow"
-    # Automatic moderation: the FR+EN blocklist ("on"/"off"), words added to it, and words
+    # Automatic moderation: the FR+EN word list ("on"/"off"), what a match does ("hold" for
+    # a moderator, showing the word; "reject": the reviewed insults and the event's own
+    # words are rejected, other matches held), words added to it, and words
     # taken out of it (false positives for this event).
     blocklist: str = "on"
+    wordlist: str = "hold"
     blocked_words: list[str] = field(default_factory=list)
     allowed_words: list[str] = field(default_factory=list)
     created_at: str = field(default_factory=utc_now_iso)

@@ -49,15 +49,19 @@ def _add_settings(p: argparse.ArgumentParser, creating: bool) -> None:
     p.add_argument("--theme", type=json.loads, help='JSON, e.g. {"dark": "1", "accent": "#e63"}')
     p.add_argument("--links", choices=["allow", "remove", "block"],
                    help="links in messages: allowed, replaced by a mark, or rejected")
-    p.add_argument("--blocklist", choices=["on", "off"], help="the FR+EN word blocklist")
-    p.add_argument("--blocked-words", type=_csv, help="words added to the blocklist")
-    p.add_argument("--allowed-words", type=_csv, help="words taken out of the blocklist")
+    p.add_argument("--blocklist", choices=["on", "off"], help="the FR+EN word list")
+    p.add_argument("--wordlist", choices=["hold", "reject"],
+                   help="what a word-list match does: hold the message for a moderator, "
+                        "showing the word (default), or reject the reviewed insults and the "
+                        "event's own words (other matches are still held)")
+    p.add_argument("--blocked-words", type=_csv, help="words added to the word list")
+    p.add_argument("--allowed-words", type=_csv, help="words taken out of the word list")
 
 
 def _changes(args: argparse.Namespace) -> dict[str, Any]:
     names = ("title", "hashtags", "mode", "status", "languages", "reactions", "sms_number",
              "sms_keyword", "mastodon_instances", "sources", "theme", "links",
-             "blocklist", "blocked_words", "allowed_words")
+             "blocklist", "wordlist", "blocked_words", "allowed_words")
     return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
 
 

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 
 from wall.models import MAX_AUTHOR, MAX_TEXT, Event, Item
 from wall.moderation.gate import Gate, Refused, refuse_status
-from wall.moderation.rules import evaluate, remove_links
+from wall.moderation.rules import evaluate, remove_links, screen
 from wall.moderation.text import normalise_name, normalise_text
 from wall.ratelimit import Limited
 from wall.store.client import Client
 from wall.store.decisions import decide
 from wall.store.inbox import insert_item, item_state
 from wall.store.limits import count
+from wall.store.questions import register as register_question
 from wall.store.status import current_status
 
 
@@ -67,6 +68,7 @@ async def accept(redis: Client, event: Event, item: Item, gate: Gate | None = No
         if gate is not None:
             await _gate_without_insert(redis, event, gate)
         raise
+    content = screen(event, item)  # before the insert: a hold is stored on the item
     unknown = gate is not None and not gate.status
     inserted = await insert_item(redis, item, event.status if unknown else "",
                                  gate.limits if gate is not None else None)
@@ -76,9 +78,11 @@ async def accept(redis: Client, event: Event, item: Item, gate: Gate | None = No
     if not inserted.created:
         state = await item_state(redis, event.slug, inserted.id) or "pending"
         return Accepted(inserted.id, _public_status(state), duplicate=True)
-    verdict = await evaluate(redis, event, item, inserted.flags)
+    if item.kind == "question":  # before any decision: approved, it can be upvoted at once
+        await register_question(redis, event.slug, item.id)
+    verdict = await evaluate(redis, event, item, inserted.flags, content)
     state = "pending"
-    if verdict is not None:
+    if verdict is not None and verdict.action != "hold":
         outcome = await decide(redis, event.slug, item.id, verdict.action, by="rules",
                                rule=verdict.rule)
         state = outcome.state or state

@@ -1,5 +1,11 @@
-"""Word blocklists: French and English lists from the glin-profanity package's dictionaries
-(derived from the LDNOOBW lists), adjusted per event by added and allowed words."""
+"""The word list: French and English, fair to ordinary French.
+
+The default list is the glin-profanity package's French and English dictionaries (derived
+from the LDNOOBW lists) without the ordinary words they contain (`lists/ordinary.txt`:
+bosser, gerbe, veuve, retard...), plus the reviewed insults (`lists/insults.txt`), which
+are also the only words an event's `wordlist: reject` rejects. Each event adjusts it with
+added and allowed words. What a match does is the rules' business (wall/moderation/rules.py).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ import unicodedata
 from functools import cache
 
 LANG_FILES = {"fr": "french.json", "en": "english.json"}
+LISTS = "lists"  # beside this module: insults.txt, ordinary.txt
 
 
 def fold(text: str) -> str:
@@ -20,13 +27,34 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def read_list(name: str) -> frozenset[str]:
+    """A word list of ours, folded: one word or phrase a line, "#" starts a comment."""
+    text = (importlib.resources.files(__package__ or "wall.moderation") / LISTS / name
+            ).read_text(encoding="utf-8")
+    words = (line.partition("#")[0].strip() for line in text.splitlines())
+    return frozenset(fold(w) for w in words if w)
+
+
 @cache
-def base_words() -> frozenset[str]:
+def insult_words() -> frozenset[str]:
+    """The reviewed insults and slurs (lists/insults.txt)."""
+    return read_list("insults.txt")
+
+
+@cache
+def dictionary_words() -> frozenset[str]:
+    """Every entry of the glin-profanity French and English dictionaries, folded."""
     folder = importlib.resources.files("glin_profanity") / "data" / "dictionaries"
     words: set[str] = set()
     for name in LANG_FILES.values():
         words.update(fold(w) for w in json.loads((folder / name).read_text())["words"])
     return frozenset(w for w in words if w.strip())
+
+
+@cache
+def base_words() -> frozenset[str]:
+    """The default list: the dictionaries less their ordinary words, plus the insults."""
+    return (dictionary_words() - read_list("ordinary.txt")) | insult_words()
 
 
 def _trie_regex(words: list[str]) -> str:
@@ -62,8 +90,10 @@ def _pattern(words: frozenset[str]) -> re.Pattern[str] | None:
 
 @cache  # per post otherwise: a set of every base word built, folded and hashed (~15 µs)
 def matcher(added: tuple[str, ...] = (), allowed: tuple[str, ...] = (),
-            use_base: bool = True) -> re.Pattern[str] | None:
-    words = set(base_words()) if use_base else set()
+            use_base: bool = True, insults_only: bool = False) -> re.Pattern[str] | None:
+    """One pattern for the default list (or, `insults_only`, the reviewed insults alone),
+    with the event's `added` words and without its `allowed` ones."""
+    words = set(insult_words() if insults_only else base_words()) if use_base else set()
     words |= {fold(w) for w in added if w.strip()}
     words -= {fold(w) for w in allowed}
     return _pattern(frozenset(words))
