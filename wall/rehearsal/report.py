@@ -59,7 +59,7 @@ def build(report: Report, tally: Tally, verdict: Verdict, blocklist_on: bool,
     caught_by_words = sum(1 for s in verdict.stored.values() if s.caught_by_words)
     insults = [p for p in tally.posts if p.expect == "blocked" and p.key in verdict.stored]
     missed = [p for p in insults if not verdict.stored[p.key].caught_by_words]
-    lost_taps = verdict.lost_taps(tally.taps_sent) if verdict.taps_counted is not None else {}
+    lost_taps = verdict.lost_taps(tally.taps_sent)
     lost_posts = verdict.lost_posts(tally) if verdict.store_read else [
         p for p in tally.posts if p.status]
     approved = {s.id: p for p in tally.posts if (s := verdict.stored.get(p.key))

@@ -46,7 +46,8 @@ class Verdict:
     unreadable: list[str] = field(default_factory=list)  # why a read failed
 
     def lost_taps(self, sent: Counter[str]) -> dict[str, int]:
-        """Per kind, taps sent and not counted (negative: counted twice)."""
+        """Per kind, taps sent and not counted (negative: counted twice); when the count
+        could not be read, every tap sent is unconfirmed, so lost."""
         counted = self.taps_counted or {}
         kinds = set(sent) | set(counted)
         out = {k: sent.get(k, 0) - counted.get(k, 0) for k in sorted(kinds)}
