@@ -11,7 +11,7 @@ from tests.support.cli import clameur, created_token
 from tests.support.clients import FeedClient, approved
 from tests.support.servers import ServerProcess
 from wall.config import Settings
-from wall.embedded import PORT_FILE, redis_for
+from wall.embedded import URL_FILE, redis_for
 from wall.redis_server import EmbeddedRedis
 
 
@@ -20,7 +20,8 @@ async def test_restarted_server_keeps_events_tokens_and_feed(tmp_path: Path) -> 
     data = str(tmp_path / "var")
     server = ServerProcess(data_dir=data).start()
     try:
-        # The CLI finds the server's embedded Redis through the data directory.
+        # The CLI finds the server's embedded Redis (and its password) through the data
+        # directory.
         made = clameur("--data-dir", data, "event", "create", "mairie", "--title", "Débat")
         assert made.returncode == 0, made.stderr
         token = created_token(clameur("--data-dir", data, "token", "create", "--event",
@@ -39,7 +40,7 @@ async def test_restarted_server_keeps_events_tokens_and_feed(tmp_path: Path) -> 
         await wall.close()
     finally:
         server.stop()
-    assert not (Path(data) / PORT_FILE).exists()
+    assert not (Path(data) / URL_FILE).exists()
     listed = clameur("--data-dir", data, "event", "list")
     assert "mairie" in listed.stdout and "Débat" in listed.stdout
 

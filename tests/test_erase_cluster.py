@@ -11,13 +11,14 @@ from tests.test_erase import ZOE_KEY, dump
 from wall.reporting.dataset import collect
 from wall.reporting.stats import build
 from wall.store import keys
-from wall.store.erasure import erase_author
+from wall.store.erasure import erase_author, rewrite_aof
 from wall.store.events import delete_event, get_event, update_event
 
 
 async def test_lifecycle_export_erase_and_delete_on_a_cluster(
         cluster_redis: Redis) -> None:  # noqa: F811
-    """Close, export, report, erase an author, delete the event: no CROSSSLOT, nothing left."""
+    """Close, export, report, erase an author (the append-only file of every master
+    rewritten), delete the event: no CROSSSLOT, nothing left."""
     redis = cluster_redis
     seeded = await seed_event(redis)
     await update_event(redis, seeded.slug, {"status": "closed"})
@@ -35,6 +36,7 @@ async def test_lifecycle_export_erase_and_delete_on_a_cluster(
     left = await dump(redis, seeded.slug)
     assert len(left) > 20, "SCAN must reach the master holding the event's slot"
     assert all(ZOE_KEY not in value for _, value in left)
+    assert await rewrite_aof(redis) == 3, "every master rewrites its append-only file"
 
     await delete_event(redis, seeded.slug)
     assert await dump(redis, seeded.slug) == []

@@ -19,6 +19,7 @@ from wall.appstate import AppState
 from wall.config import Settings
 from wall.eventcache import EventCache
 from wall.http import error, render
+from wall.keyfile import process_secret
 from wall.live.hub import Hub
 from wall.live.reactions import ReactionCounter
 from wall.logs import install_redaction
@@ -30,7 +31,6 @@ from wall.routes import admin, audience, hooks, moderation, operator, pages, rep
 from wall.routes._shared import refusal_error
 from wall.security import AddressCap, SecurityMiddleware, security_headers
 from wall.store.client import StoreError
-from wall.store.secret import shared_secret
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
         redis = connect(url, cluster=settings.redis_cluster == "1")
         hub = Hub(redis, queue_bound=int(settings.ws_queue))
         state = AppState(
-            settings=settings, redis=redis, secret=await shared_secret(redis, settings.secret),
+            settings=settings, redis=redis, secret=await process_secret(redis, settings),
             hub=hub, events=EventCache(redis), limiter=RateLimiter(redis, settings.rate_limits),
             metrics=Metrics(hub), reactions=ReactionCounter(redis),
             templates=pages.make_environment())

@@ -1,35 +1,44 @@
 """Find the Redis to use: REDIS_URL, the embedded one already running for this data
-directory, or a new embedded redis-server owned by this process."""
+directory, or a new embedded redis-server owned by this process.
+
+An embedded Redis gets a random password at each start. Processes find it through
+`redis.url` in the data directory: its URL with the password, written 0600 inside a 0700
+directory, so only the owner's processes (the CLI, `clameur up`'s children through
+REDIS_URL) can reach the data. While it runs, this process creates its files 0600.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import redis
 
 from wall.config import Settings
+from wall.private import private_dir, private_umask, write_private
 from wall.redis_server import EmbeddedRedis
 
-PORT_FILE = "redis.port"
+URL_FILE = "redis.url"
+_OLD_PORT_FILE = "redis.port"  # earlier versions: a port, no password
 
 
 def _running(data_dir: Path) -> str | None:
     """The URL of an embedded Redis another clameur process runs on `data_dir`."""
-    port_file = data_dir / PORT_FILE
-    if not port_file.is_file():
+    url_file = data_dir / URL_FILE
+    if not url_file.is_file():
         return None
-    port = port_file.read_text().strip()
-    client = redis.Redis(port=int(port), socket_connect_timeout=0.5, protocol=2,
-                         decode_responses=True)
+    url = url_file.read_text().strip()
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.5, protocol=2,
+                                  decode_responses=True)
     try:
         directory = client.config_get("dir").get("dir", "")
     except (redis.RedisError, ValueError):
         return None
     finally:
         client.close()
-    return f"redis://127.0.0.1:{port}/0" if Path(directory) == data_dir.resolve() else None
+    return url if Path(directory) == data_dir.resolve() else None
 
 
 @contextlib.contextmanager
@@ -43,10 +52,13 @@ def redis_for(settings: Settings) -> Iterator[str]:
     if shared:
         yield shared
         return
-    server = EmbeddedRedis(data_dir).start()
-    (data_dir / PORT_FILE).write_text(str(server.port))
-    try:
-        yield server.url
-    finally:
-        (data_dir / PORT_FILE).unlink(missing_ok=True)
-        server.stop()
+    with private_umask():
+        private_dir(data_dir)
+        (data_dir / _OLD_PORT_FILE).unlink(missing_ok=True)
+        server = EmbeddedRedis(data_dir, password=secrets.token_urlsafe(24)).start()
+        write_private(data_dir / URL_FILE, server.url + "\n")
+        try:
+            yield server.url
+        finally:
+            (data_dir / URL_FILE).unlink(missing_ok=True)
+            server.stop()

@@ -1,5 +1,9 @@
 """Who is posting, without knowing who they are: signed device cookies, client addresses,
-and keyed hashes of devices and phone numbers (author keys)."""
+and keyed hashes of devices and phone numbers (author keys).
+
+The key is the process's secret (wall/keyfile.py: CLAMEUR_SECRET or a 0600 file, never
+Redis): whoever holds the data without it cannot turn an author key back into a number.
+"""
 
 from __future__ import annotations
 
@@ -50,13 +54,20 @@ def device_id(request: HTTPConnection) -> tuple[str, bool]:
     Signed so that nobody can pick another device's id (and borrow a trusted author's
     identity); clearing the cookie only gives a fresh, untrusted, rate-limited device.
     """
+    known = signed_device(request)
+    return (known, False) if known else (secrets.token_urlsafe(12), True)
+
+
+def signed_device(request: HTTPConnection) -> str:
+    """The device id of a valid signed cookie ("" without one); a WebSocket has the cookie
+    its upgrade request carried."""
     cookie = request.cookies.get(DEVICE_COOKIE, "")
     if cookie:
         try:
-            return device_signer(app_state(request).secret).unsign(cookie).decode(), False
-        except BadSignature:
+            return device_signer(app_state(request).secret).unsign(cookie).decode()
+        except (BadSignature, UnicodeDecodeError):
             pass
-    return secrets.token_urlsafe(12), True
+    return ""
 
 
 _COOKIE_SAFE = re.compile(r"[A-Za-z0-9._-]+")
@@ -75,7 +86,7 @@ def set_device_cookie(request: Request, response: Response, device: str) -> None
     response.raw_headers.append((b"set-cookie", value.encode("latin-1")))
 
 
-def client_ip(request: Request) -> str:
+def client_ip(request: HTTPConnection) -> str:
     """The caller's address (uvicorn resolves X-Forwarded-For from trusted proxies)."""
     return request.client.host if request.client else "unknown"
 
@@ -85,8 +96,23 @@ def _author_mac(secret: str) -> hmac.HMAC:
     return hmac.new(secret.encode(), digestmod=hashlib.sha256)
 
 
-def author_key(request: Request, kind: str, identity: str) -> str:
-    """A keyed hash of a device or phone: it identifies without revealing."""
-    digest = _author_mac(app_state(request).secret).copy()  # the keyed state, set up once
+def keyed(secret: str, kind: str, identity: str) -> str:
+    """`kind:` + a keyed hash of `identity`: it identifies without revealing."""
+    digest = _author_mac(secret).copy()  # the keyed state, set up once
     digest.update(identity.encode())
     return f"{kind}:{digest.hexdigest()[:20]}"
+
+
+def author_key(request: HTTPConnection, kind: str, identity: str) -> str:
+    """The author key of a device or phone, with this process's secret."""
+    return keyed(app_state(request).secret, kind, identity)
+
+
+def phone_digits(phone: str) -> str:
+    """The digits of a number as a provider sends it: `+33 6 12…` and `33612…` are one."""
+    return "".join(ch for ch in phone if ch.isdigit())
+
+
+def phone_key(secret: str, phone: str) -> str:
+    """The author key of an SMS sender: what the webhooks store instead of the number."""
+    return keyed(secret, "sms", phone_digits(phone))

@@ -1,6 +1,9 @@
 """Start and stop the embedded redis-server: the default store when REDIS_URL is unset.
 
-The same launcher is the test suite's Redis fixture.
+The same launcher is the test suite's Redis fixture. Started by `clameur up`/`serve`
+(wall/embedded.py) it is private: a random password, handed over on standard input (never
+on the command line, which every local user can read in `ps`), and a data directory and
+files only its owner reads (umask 077 from creation).
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import redis
 
+from wall.private import PRIVATE_UMASK, private_dir
 from wall.processes import die_with_parent, stop_process
 
 
@@ -34,36 +39,51 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _private_child() -> None:
+    """In redis-server (as `preexec_fn`): die with the parent; create files 0600."""
+    die_with_parent()
+    os.umask(PRIVATE_UMASK)
+
+
 class EmbeddedRedis:
-    """A redis-server child process with append-only persistence in `data_dir`."""
+    """A redis-server child process with append-only persistence in `data_dir`; with a
+    `password`, clients must give it (`url` carries it)."""
 
     def __init__(self, data_dir: str | os.PathLike[str], port: int | None = None,
-                 extra_args: tuple[str, ...] = ()) -> None:
+                 extra_args: tuple[str, ...] = (), password: str | None = None) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.port = port or free_port()
         self.extra_args = extra_args
+        self.password = password
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        auth = f":{quote(self.password, safe='')}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def start(self, timeout: float = 10.0) -> EmbeddedRedis:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.data_dir)
+        # "-": the rest of the configuration is read from stdin, where the password goes.
         args = [
-            redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
+            redis_binary(), "-", "--port", str(self.port), "--bind", "127.0.0.1",
             "--dir", str(self.data_dir), "--appendonly", "yes", "--appendfsync", "everysec",
             "--save", "", "--daemonize", "no", "--logfile", str(self.data_dir / "redis.log"),
             *self.extra_args,
         ]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                        preexec_fn=die_with_parent)
+        self.process = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE, preexec_fn=_private_child)
+        assert self.process.stdin is not None
+        config = f'requirepass "{self.password}"\n' if self.password else ""
+        self.process.stdin.write(config.encode())
+        self.process.stdin.close()
         self._wait_ready(timeout)
         return self
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2, protocol=2)
+        client = redis.Redis(port=self.port, password=self.password,
+                             socket_connect_timeout=0.2, protocol=2)
         try:
             while time.monotonic() < deadline:
                 if self.process is not None and self.process.poll() is not None:

@@ -9,10 +9,11 @@ from wall.commands import (
     moderate,
     rehearse,
     report,
+    secret,
     server,
     tokens,
     up,
 )
 
 COMMAND_MODULES = [server, up, events, tokens, export, report, erase, audit, moderate, ingest,
-                   rehearse]
+                   rehearse, secret]

@@ -17,7 +17,9 @@ from wall.commands._run import with_redis
 from wall.commands.server import _exit_on_sigterm
 from wall.config import Settings
 from wall.embedded import redis_for
+from wall.keyfile import secret_path
 from wall.models import Event
+from wall.private import write_private
 from wall.processes import die_with_parent, stop_process
 from wall.store.client import Client
 from wall.store.events import create_event, get_event
@@ -47,8 +49,7 @@ async def _ensure_demo(redis: Client, token_path: Path) -> tuple[str, bool]:
         if await verify_token(redis, token) is not None:
             return token, False
     token, _ = await create_token(redis, DEMO_SLUG, "admin", label="laptop")
-    token_path.write_text(token + "\n")
-    token_path.chmod(0o600)
+    write_private(token_path, token + "\n")  # 0600 from its creation
     return token, True
 
 
@@ -113,6 +114,8 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     with_tui = not args.no_tui and sys.stdin.isatty()
     _exit_on_sigterm()
     with redis_for(settings) as url:
+        # The children hold the same key as the CLI, whatever --data-dir said.
+        os.environ.setdefault("CLAMEUR_SECRET_FILE", str(secret_path(settings)))
         local = Settings(**{**settings.__dict__, "redis_url": url})
         data_dir = Path(settings.data_dir)
         token_path = data_dir / TOKEN_FILE

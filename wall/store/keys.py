@@ -5,8 +5,12 @@ event's keys live on one Redis Cluster slot and multi-key scripts stay legal.
 """
 
 EVENTS_INDEX = "clameur:events"
-# String: the key of device cookies and author hashes when CLAMEUR_SECRET is not set.
+# String: where earlier versions kept the key of device cookies and author hashes;
+# adopted into the key file and deleted at start-up (wall/keyfile.py).
 SECRET = "clameur:secret"
+# String: a fingerprint of that key (HMAC of a fixed text), so processes holding different
+# keys refuse to start instead of hashing the same phone two ways (wall/store/secret.py).
+SECRET_FINGERPRINT = "clameur:secret-fingerprint"
 
 
 def _k(slug: str, name: str) -> str:
