@@ -16,7 +16,7 @@ SOURCE_LABELS = {"web": "WEB", "sms": "SMS", "x": "X", "mastodon": "MASTODON",
 RECENT_ON_WALL = 20  # as many as `GET /desk` lists
 TARGET_STATE = {"approve": "approved", "reject": "rejected", "retract": "retracted",
                 "restore": "pending", "pin": "approved", "unpin": "approved",
-                "highlight": "approved"}
+                "highlight": "approved", "unapprove": "pending", "unhighlight": "approved"}
 
 
 def source_label(item: Item) -> str:
@@ -115,15 +115,24 @@ class DeskModel:
     def apply_wall_decision(self, action: str, item: Item) -> None:
         """The wall as `GET /desk` would show it after `action` on `item` (a decision frame).
 
-        approve: first of the recent items; retract: off the wall; pin, unpin, highlight:
-        the pinned or highlighted item. Other actions leave the wall as it is.
+        approve: first of the recent items; retract, unapprove: off the wall; pin, unpin,
+        highlight, unhighlight: the pinned or highlighted item; reveal: the item's new body
+        wherever it shows. Other actions leave the wall as it is.
         """
         wall, item_id = dict(self.wall), item["id"]
         others = [i for i in wall.get("recent", []) if i["id"] != item_id]
         count = int(wall.get("count", 0))
         if action == "approve":
             wall["recent"], wall["count"] = [item, *others][:RECENT_ON_WALL], count + 1
-        elif action == "retract":
+        elif action == "reveal":
+            wall["recent"] = [item if i["id"] == item_id else i for i in wall.get("recent", [])]
+            for place in ("pinned", "highlighted"):
+                if (wall.get(place) or {}).get("id") == item_id:
+                    wall[place] = item
+        elif action == "unhighlight":
+            if (wall.get("highlighted") or {}).get("id") == item_id:
+                wall["highlighted"] = None
+        elif action in ("retract", "unapprove"):
             wall["recent"], wall["count"] = others, max(0, count - 1)
             for place in ("pinned", "highlighted"):
                 if (wall.get(place) or {}).get("id") == item_id:

@@ -22,18 +22,23 @@ class Op:
     on: bool = True
 
 
+# Undo puts things back as they were: an approval undone returns the item to the queue
+# (off the wall), a highlight undone removes the emphasis from the walls.
 _UNDO = {
-    "approve": ("retract", ""),
+    "approve": ("unapprove", ""),
+    "unapprove": ("approve", ""),
     "reject": ("restore", "rejected"),
     "restore": ("reject", ""),
     "retract": ("approve", "retracted"),
     "pin": ("unpin", ""),
     "unpin": ("pin", ""),
+    "highlight": ("unhighlight", ""),
+    "unhighlight": ("highlight", ""),
 }
 
 
 def inverse(op: Op) -> Op | None:
-    """What undoes `op`; None when nothing can (a highlight has no inverse)."""
+    """What undoes `op`; None when nothing can (a revealed image has been seen)."""
     if op.kind == "flag":
         return Op("flag", op.item_id, flag=op.flag, on=not op.on)
     if op.action not in _UNDO:
@@ -54,7 +59,9 @@ def onto_wall(item_id: str, action: str, pending: bool, pinned: str | None) -> l
 def past_tense(action: str) -> str:
     words = {"approve": _("approved"), "reject": _("rejected"), "retract": _("taken down"),
              "pin": _("pinned"), "unpin": _("unpinned"), "highlight": _("highlighted"),
-             "restore": _("put back in the queue")}
+             "restore": _("put back in the queue"),
+             "unapprove": _("put back in the queue"), "unhighlight": _("no longer highlighted"),
+             "reveal": _("image revealed")}
     return words.get(action, action)
 
 

@@ -47,6 +47,15 @@
     return img;
   }
 
+  // Media flagged sensitive at the source comes without its URLs until a moderator reveals
+  // it (then a `reveal` frame brings the item again): a placeholder stands in for it.
+  function hiddenMedia() {
+    const note = document.createElement("p");
+    note.className = "media-hidden";
+    note.textContent = t("Sensitive image hidden");
+    return note;
+  }
+
   function card(item, tag) {
     const el = document.createElement(tag || "li");
     el.className = `card source-${SOURCES[item.source] ? item.source : "web"}`;
@@ -59,6 +68,7 @@
     body.append(text);
     const img = safeImage(item.media);
     if (img) { body.append(img); el.classList.add("has-media"); }
+    else if (item.media_hidden) body.append(hiddenMedia());
     const meta = document.createElement("footer");
     meta.className = "meta";
     const badge = document.createElement("span");
@@ -207,6 +217,28 @@
     }, HIGHLIGHT_MS));
   }
 
+  // A highlight undone by a moderator: the emphasis goes at once, not after HIGHLIGHT_MS.
+  function unhighlight(id) {
+    clearTimeout(highlightTimers.get(id));
+    highlightTimers.delete(id);
+    const el = cardOf(id) || (pinnedBox.dataset.id === id ? pinnedBox : null);
+    if (el) el.classList.remove("highlight");
+  }
+
+  // A moderator revealed an item's sensitive media: the same card, now with its image.
+  function reveal(item) {
+    if (!recent.some((i) => i.id === item.id) && !(pinned && pinned.id === item.id)) return;
+    recent = recent.map((i) => (i.id === item.id ? item : i));
+    flip(() => {
+      if (pinned && pinned.id === item.id) setPinned(item);
+      const el = cardOf(item.id);
+      if (!el) return;
+      const fresh = card(item);
+      if (el.classList.contains("highlight")) fresh.classList.add("highlight");
+      el.replaceWith(fresh);
+    });
+  }
+
   function snapshot(msg) {
     recent = (msg.items || []).slice().reverse().slice(0, RECENT_MAX);
     flip(() => {
@@ -262,6 +294,8 @@
       case "pin": pin(msg.item); break;
       case "unpin": unpin(); break;
       case "highlight": highlight(msg.id); break;
+      case "unhighlight": unhighlight(msg.id); break;
+      case "reveal": reveal(msg.item); break;
       case "reactions":
         reactions.setTotals(document.getElementById("totals"), msg.totals);
         reactions.burst(msg.delta);

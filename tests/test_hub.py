@@ -213,12 +213,16 @@ class FakeBackend:
     async def counters(self, slug: str) -> dict[str, Any]:
         return {"moderators": len(self.present)}
 
-    # What the store's writers append, in the shapes they use.
+    # What the store's writers append, in the shapes they use (the feed names items by id).
     def approve(self, text: str) -> tuple[str, Item]:
         item = Item(id=new_item_id(), event=SLUG, source="web", source_id=text,
                     author="Camille", text=text, received_at=utc_now_iso())
         self.stored[item.id] = (item, "approved")
-        return self.add("feed", {"type": "item", "item": item.to_json()}), item
+        return self.add("feed", {"type": "item", "id": item.id}), item
+
+    def retract(self, item: Item) -> str:
+        self.stored[item.id] = (item, "retracted")
+        return self.add("feed", {"type": "retract", "id": item.id})
 
     def tap(self, **delta: int) -> str:
         return self.add("rx", {"delta": json.dumps(delta)})
@@ -288,10 +292,52 @@ async def test_a_reconnecting_wall_gets_no_duplicate() -> None:
             backend.approve("cinq")
             resumed = Listener(b)
             live = await resumed.next()
-            sent = [Item.from_json(fields["item"]).text for _, fields in replay]
+            sent = [backend.stored[fields["id"]][0].text for _, fields in replay]
             sent.append(live["item"]["text"])
             assert sent == ["deux", "trois", "quatre", "cinq"]
             assert [f["item"]["text"] for f in resumed.received] == ["cinq"]
+    await hub.close()
+
+
+async def test_an_item_taken_down_before_the_hub_reads_it_is_never_sent() -> None:
+    """Approved then taken down before the reader gets to its entry: walls get the
+    `retract` and no `item` frame (the feed names items by id; the body is read when sent)."""
+    backend = FakeBackend()
+    hub = Hub(backend)
+    async with hub.subscribe(SLUG) as sub:
+        wall = Listener(sub)
+        _, gone = backend.approve("à ne jamais montrer")
+        retracted = backend.retract(gone)
+        kept_position, kept = backend.approve("reste")
+        frames = [await wall.next() for _ in range(2)]
+        assert [(f["type"], f["position"]) for f in frames] == [
+            ("retract", retracted), ("item", kept_position)]
+        assert frames[1]["item"]["id"] == kept.id
+        assert "à ne jamais montrer" not in json.dumps(wall.received, ensure_ascii=False)
+    await hub.close()
+
+
+async def test_a_reveal_brings_the_item_again_with_its_media() -> None:
+    """A sensitive item's frame withholds its media (a count stands in); the `reveal`
+    entry brings the item again, read now, with its media."""
+    backend = FakeBackend()
+    hub = Hub(backend)
+    async with hub.subscribe(SLUG) as sub:
+        wall = Listener(sub)
+        item = Item(id=new_item_id(), event=SLUG, source="mastodon", source_id="s1",
+                    author="Dom", text="photo", received_at=utc_now_iso(), sensitive=True,
+                    media=[{"url": "https://media.example/a.png", "alt": "scène"}])
+        backend.stored[item.id] = (item, "approved")
+        backend.add("feed", {"type": "item", "id": item.id})
+        shown = await wall.next()
+        assert shown["item"]["media"] == [] and shown["item"]["media_hidden"] == 1
+        assert "media.example" not in json.dumps(shown)
+        item.revealed = True
+        backend.add("feed", {"type": "reveal", "id": item.id})
+        revealed = await wall.next()
+        assert revealed["type"] == "reveal" and revealed["item"]["revealed"] is True
+        assert revealed["item"]["media"] == item.media
+        assert "media_hidden" not in revealed["item"]
     await hub.close()
 
 

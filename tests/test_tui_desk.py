@@ -158,7 +158,8 @@ async def test_highlight_reaches_the_wall(server: ServerProcess, event: EventFix
 async def test_undo_reverts_an_approval_and_a_rejection(server: ServerProcess,
                                                         event: EventFixture,
                                                         redis: Redis) -> None:
-    """`u` after `a` takes the item down; `u` after `r` puts the item back in the queue."""
+    """`u` after `a` takes the item off the wall and back into the queue; `u` after `r`
+    puts the item back in the queue too."""
     shown = await post_as(server.url, event.slug, "approuvé puis annulé", "A")
     hidden = await post_as(server.url, event.slug, "rejeté puis rétabli", "B")
     wall = await _wall(server, event.slug)
@@ -167,17 +168,19 @@ async def test_undo_reverts_an_approval_and_a_rejection(server: ServerProcess,
         await settle(app, pilot)
         assert (await wall.next("item"))["item"]["id"] == shown
         assert (await wall.next("retract"))["id"] == shown
+        await until(app, pilot, lambda: shown in app.session.model.queue)
+        assert queue_ids(app) == [shown, hidden]
         await pilot.press("r")
         await settle(app, pilot)
-        assert queue_ids(app) == []
+        assert len(queue_ids(app)) == 1
         await pilot.press("u")
         await settle(app, pilot)
-        await until(app, pilot, lambda: hidden in app.session.model.queue)
-        assert queue_ids(app) == [hidden]
+        await until(app, pilot, lambda: len(app.session.model.queue) == 2)
+        assert queue_ids(app) == [shown, hidden]
         await pilot.press("u")
         await settle(app, pilot)
         assert app.session.model.last_notice.text == "Nothing to undo."
-    assert await redis.hget(keys.state(event.slug), shown) == "retracted"
+    assert await redis.hget(keys.state(event.slug), shown) == "pending"
     assert await redis.hget(keys.state(event.slug), hidden) == "pending"
     await wall.close()
 

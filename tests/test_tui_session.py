@@ -22,12 +22,15 @@ from wall import protocol
 
 
 def test_undo_sends_the_inverse_decision() -> None:
-    """approve↔retract, reject→restore, pin↔unpin, flags flip; a highlight has no undo."""
-    pairs = {"approve": ("retract", ""), "reject": ("restore", "rejected"),
-             "retract": ("approve", "retracted"), "pin": ("unpin", ""), "unpin": ("pin", "")}
+    """approve↔unapprove, reject→restore, retract→approve, pin↔unpin,
+    highlight↔unhighlight, flags flip; a reveal has no undo."""
+    pairs = {"approve": ("unapprove", ""), "unapprove": ("approve", ""),
+             "reject": ("restore", "rejected"), "retract": ("approve", "retracted"),
+             "pin": ("unpin", ""), "unpin": ("pin", ""), "highlight": ("unhighlight", ""),
+             "unhighlight": ("highlight", "")}
     for action, (undo, expected) in pairs.items():
         assert inverse(Op("decide", "i", action)) == Op("decide", "i", undo, expected)
-    assert inverse(Op("decide", "i", "highlight")) is None
+    assert inverse(Op("decide", "i", "reveal")) is None
     assert inverse(Op("flag", "i", flag="banned", on=True)) == \
         Op("flag", "i", flag="banned", on=False)
 

@@ -19,9 +19,18 @@ RETRACT: Final = "retract"
 PIN: Final = "pin"
 UNPIN: Final = "unpin"
 HIGHLIGHT: Final = "highlight"
+UNHIGHLIGHT: Final = "unhighlight"  # a highlight undone: walls drop the emphasis at once
+REVEAL: Final = "reveal"  # sensitive media shown: walls re-render the item with its images
 STATUS: Final = "status"
 REACTIONS: Final = "reactions"
 ERROR: Final = "error"
+# Questions and polls (docs/questions-and-polls.md): walls, audiences and desks.
+VOTES: Final = "votes"
+POLL: Final = "poll"
+MODE: Final = "mode"
+# Sent by phones on the audience socket, and the answer once the vote is stored.
+VOTE: Final = "vote"
+VOTED: Final = "voted"
 # Desk frames: moderators only.
 QUEUE: Final = "queue"
 QUEUED: Final = "queued"
@@ -29,9 +38,10 @@ DECISION: Final = "decision"
 COUNTERS: Final = "counters"
 
 # Feed entries that carry the item's body (the others carry its id).
-WITH_BODY: Final = (ITEM, PIN)
+WITH_BODY: Final = (ITEM, PIN, REVEAL)
 # Decisions that change what the wall shows.
-WALL_ACTIONS: Final = ("approve", "retract", "pin", "unpin", "highlight")
+WALL_ACTIONS: Final = ("approve", "retract", "pin", "unpin", "highlight", "unapprove",
+                       "unhighlight", "reveal")
 
 
 def dumps(frame: Frame) -> str:
@@ -47,12 +57,12 @@ def snapshot(position: str, items: list[Frame], pinned: Frame | None,
 
 
 def with_item(kind: str, position: str, item: Frame) -> Frame:
-    """An `item` (newly approved) or `pin` frame."""
+    """An `item` (newly approved), `pin` or `reveal` (its media shown) frame."""
     return {"type": kind, "position": position, "item": item}
 
 
 def with_id(kind: str, position: str, item_id: str) -> Frame:
-    """A `retract`, `unpin` or `highlight` frame."""
+    """A `retract`, `unpin`, `highlight` or `unhighlight` frame."""
     return {"type": kind, "position": position, "id": item_id}
 
 
@@ -91,3 +101,25 @@ def counters(values: dict[str, Any]) -> Frame:
     """The desk's header: pending, approved, rejected, reactions per minute, moderators,
     mode and status."""
     return {"type": COUNTERS, **values}
+
+
+def votes(item_id: str, count: int, answer: dict[str, str] | None = None) -> Frame:
+    """A question's upvotes now, with its answer state (`answered`/`follow_up`, note)."""
+    return {"type": VOTES, "id": item_id, "votes": count,
+            "answer": answer.get("answer") if answer else None,
+            "note": answer.get("note", "") if answer else ""}
+
+
+def poll(state: Frame) -> Frame:
+    """A poll as `GET /polls/{id}` shows it: on open, on close, and its tallies."""
+    return {"type": POLL, "poll": state}
+
+
+def mode(value: str) -> Frame:
+    """What the wall shows: `feed`, `questions` or `poll`."""
+    return {"type": MODE, "mode": value}
+
+
+def voted(poll_id: str) -> Frame:
+    """A vote sent on the audience socket is stored."""
+    return {"type": VOTED, "poll": poll_id}

@@ -1,4 +1,5 @@
-"""The selected item in full: text, media and source links, its author's history."""
+"""The selected item in full: its flags (content warning, sensitive media), text, media
+with alt text and source links, its author's history."""
 
 from __future__ import annotations
 
@@ -21,10 +22,21 @@ def detail_text(item: Item | None, author: dict[str, Any] | None, now: datetime)
     stamp = str(item.get("received_at", ""))
     text.append(f"  {source_label(item)} · {clock_time(stamp)} ({age(stamp, now)})\n",
                 style="dim")
+    if item.get("content_warning"):
+        text.append("⚠ " + _("Content warning:") + " ", style="bold yellow")
+        text.append(str(item["content_warning"]) + "\n")
+    if item.get("sensitive") and item.get("media"):
+        text.append(_("Sensitive media") + " ", style="bold red")
+        text.append(_("(shown on the wall)") if item.get("revealed") else
+                    _("(hidden on the wall until revealed)"), style="red")
+        text.append("\n")
     text.append(str(item.get("text", "")) + "\n")
     for medium in item.get("media") or []:
         text.append(_("media:") + " ", style="cyan")
-        text.append(str(medium.get("url", "")) + "\n")
+        text.append(str(medium.get("url", "")))
+        if medium.get("alt"):
+            text.append(" — " + str(medium["alt"]), style="italic")
+        text.append("\n")
     if item.get("url"):
         text.append(_("source:") + " ", style="cyan")
         text.append(str(item["url"]) + "\n")

@@ -18,11 +18,12 @@ from collections.abc import AsyncIterator
 from typing import Protocol, TypeGuard, cast
 
 from wall import protocol
+from wall.live.asks import AskBackend, AskRelay
 from wall.live.presence import DeskBackend, DeskPresence
 from wall.live.subscription import QUEUE_BOUND, Frame, Subscription
 from wall.models import Item
 from wall.store.client import Client, StoreError
-from wall.store.feed import feed_message, parse_id
+from wall.store.feed import feed_message, on_wall, parse_id
 from wall.store.listen import FeedBackend, Positions, StreamEntry
 
 __all__ = ["QUEUE_BOUND", "Backend", "EventChannel", "Frame", "Hub", "Subscription"]
@@ -32,7 +33,7 @@ REACTIONS_INTERVAL = 0.1
 READ_BLOCK_MS = 1_000
 
 
-class Backend(DeskBackend, Protocol):
+class Backend(DeskBackend, AskBackend, Protocol):
     """What the hub reads: an event's streams, the items they name, and the desk's
     presence (`DeskBackend`)."""
 
@@ -59,6 +60,8 @@ class EventChannel:
         self.walls: set[Subscription] = set()
         self.mods: set[Subscription] = set()
         self.desk = DeskPresence(backend, slug)
+        # Questions and polls: `votes`, `poll` and `mode` frames for everyone listening.
+        self.asks = AskRelay(backend, slug, self._to_all)
         self.totals: defaultdict[str, int] = defaultdict(int)
         self.delta: defaultdict[str, int] = defaultdict(int)
         self.last: dict[str, str] = {}
@@ -71,7 +74,8 @@ class EventChannel:
 
     def start(self) -> None:
         self.tasks = [asyncio.create_task(self._read_loop(), name=f"hub-{self.slug}"),
-                      asyncio.create_task(self._reactions_loop(), name=f"rx-{self.slug}")]
+                      asyncio.create_task(self._reactions_loop(), name=f"rx-{self.slug}"),
+                      asyncio.create_task(self.asks.run(), name=f"asks-{self.slug}")]
 
     async def stop(self) -> None:
         # A flag as well as the cancel: redis-py may turn a cancel landing inside a read
@@ -114,10 +118,22 @@ class EventChannel:
 
     async def _dispatch(self, name: str, entries: list[StreamEntry]) -> None:
         if name == "feed":
+            # The feed names items by id: their bodies in one read per batch, and an item
+            # taken down since its entry was written is not sent (nor its text).
+            ids = list({f["id"] for _, f in entries if f.get("type") in protocol.WITH_BODY})
+            bodies = dict(zip(ids, await self.backend.items(self.slug, ids), strict=True)) \
+                if ids and self.walls else {}
             for position, fields in entries:
-                if fields.get("type") == protocol.STATUS:
+                kind = fields.get("type")
+                if kind == protocol.STATUS:
                     self.status = fields.get("status", "")
-                frame = (parse_id(position), protocol.dumps(feed_message(position, fields)))
+                body: Item | None = None
+                if kind in protocol.WITH_BODY:
+                    body, now = bodies.get(fields["id"], (None, None))
+                    if body is None or not on_wall(body, now):
+                        continue
+                frame = (parse_id(position),
+                         protocol.dumps(feed_message(position, fields, body)))
                 for sub in list(self.walls):
                     sub.offer(frame)
         elif name == "rx":
@@ -130,12 +146,19 @@ class EventChannel:
             for item, state in found:
                 if item is not None and state is not None:  # neither is gone (erased)
                     self._to_mods(protocol.queued(item.__dict__, state))
+        elif name == "asks":
+            self.asks.take(entries)
         elif name == "audit" and self.mods:
             # The decided item's body with each decision (one read per batch), so a desk
             # updates its queue and its view of the wall without asking.
             found = await self.backend.items(self.slug, [f.get("id", "") for _, f in entries])
             for (_, fields), (item, _) in zip(entries, found, strict=True):
                 self._to_mods(protocol.decision(fields, item.__dict__ if item else None))
+
+    def _to_all(self, message: protocol.Frame) -> None:
+        frame = (None, protocol.dumps(message))
+        for sub in list(self.walls) + list(self.mods):
+            sub.offer(frame)
 
     def _to_mods(self, message: protocol.Frame) -> None:
         frame = (None, protocol.dumps(message))

@@ -20,6 +20,7 @@ import httpx
 import nh3
 
 from wall.models import Event, Item
+from wall.moderation.text import normalise_name
 from wall.sources.cursors import newer
 from wall.sources.mastodon_stream import stream_tags
 from wall.sources.normalise import deliver, make_item
@@ -30,6 +31,7 @@ from wall.store.ingest import load_cursor, save_cursor
 log = logging.getLogger("clameur.sources.mastodon")
 
 PAGE = 40
+CW_MAX = 200  # a content warning is a line: longer ones are shortened for the desk's flag
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _PARAGRAPH = re.compile(r"</p\s*>\s*<p(\s[^>]*)?>", re.IGNORECASE)
 
@@ -63,12 +65,15 @@ def status_item(event: Event, status: dict[str, Any], host: str) -> Item:
     media = [{"url": m.get("url") if m.get("type") == "image" else m.get("preview_url"),
               "alt": m.get("description") or ""}
              for m in original.get("media_attachments") or []]
-    return make_item(
+    item = make_item(
         event, "mastodon", original["uri"], author=account.get("display_name") or acct,
         text=text, author_key=f"mastodon:{acct}", url=original.get("url") or original["uri"],
         avatar=account.get("avatar_static") or account.get("avatar"),
         media=[m for m in media if m["url"]],
         sensitive=bool(original.get("sensitive")) or bool(spoiler))
+    # The warning leads the text (rules and limits see it); the desk also shows it as a flag.
+    item.content_warning = normalise_name(spoiler)[:CW_MAX] or None
+    return item
 
 
 def pause(headers: httpx.Headers, shortest: float, requests_per_poll: int = 1) -> float:

@@ -41,6 +41,13 @@ end
 
 # KEYS: state decisions pending onwall pinned feed feed-floor audit items authors counts
 # ARGV: id action by at expected rule maxlen now_ms
+#
+# The feed carries ids only: an `item`, `pin` or `reveal` entry names the item, and whoever
+# sends it (the hub, a replay) reads the body from the items hash and skips an item that is
+# no longer on the wall — so a take-down leaves no text in any public frame, from any
+# position. `reveal` is the one decision that changes a body: it turns `"revealed":false`
+# into true (the body is our own compact JSON, where that key-value text can only be the
+# key itself: quotes inside strings are escaped).
 _DECIDE = COUNTS + """
 local id, action, by, at, expected, rule = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local maxlen, now_ms = tonumber(ARGV[7]), ARGV[8]
@@ -60,6 +67,9 @@ elseif action == 'reject' then
   if st == 'pending' then new_state = 'rejected' else return conflict() end
 elseif action == 'restore' then
   if st == 'rejected' and expected == st then new_state = 'pending' else return conflict() end
+elseif action == 'unapprove' then
+  -- An approval undone: off the wall (walls get `retract`), back in the queue.
+  if st == 'approved' then new_state, feed = 'pending', 'retract' else return conflict() end
 elseif action == 'retract' then
   if st == 'approved' then new_state, feed = 'retracted', 'retract' else return conflict() end
 elseif action == 'pin' then
@@ -68,6 +78,17 @@ elseif action == 'unpin' then
   if pinned == id then feed = 'unpin' else return conflict() end
 elseif action == 'highlight' then
   if st == 'approved' then feed = 'highlight' else return conflict() end
+elseif action == 'unhighlight' then
+  if st == 'approved' then feed = 'unhighlight' else return conflict() end
+elseif action == 'reveal' then
+  local hidden = body and string.find(body, '"sensitive":true', 1, true)
+      and not string.find(body, '"revealed":true', 1, true)
+  if hidden and (st == 'pending' or st == 'approved') then
+    local shown, n = string.gsub(body, '"revealed":false', '"revealed":true', 1)
+    if n == 0 then shown = string.sub(body, 1, -2) .. ',"revealed":true}' end
+    redis.call('HSET', KEYS[9], id, shown)
+    if st == 'approved' then feed = 'reveal' end
+  else return conflict() end
 else
   return {'bad-action'}
 end
@@ -81,27 +102,33 @@ if new_state == 'approved' and st ~= 'approved' then
   redis.call('ZADD', KEYS[4], now_ms, id)
 elseif new_state == 'rejected' then
   redis.call('ZREM', KEYS[3], id)
-elseif new_state == 'pending' then
+elseif new_state == 'pending' and st ~= 'pending' then
   redis.call('ZADD', KEYS[3], now_ms, id)
-elseif new_state == 'retracted' then
+end
+if st == 'approved' and new_state ~= 'approved' then
   redis.call('ZREM', KEYS[4], id)
   if pinned == id then redis.call('DEL', KEYS[5]) end
 end
 local ok, parsed = pcall(cjson.decode, body or '{}')
 local author = ok and parsed['author_key'] or nil
 if author and author ~= cjson.null and author ~= '' then
-  if action == 'approve' then redis.call('HINCRBY', KEYS[10], author .. '|approved', 1) end
-  if action == 'reject' then redis.call('HINCRBY', KEYS[10], author .. '|rejected', 1) end
+  local function credit(field, by_n)
+    local f = author .. '|' .. field
+    if by_n > 0 or tonumber(redis.call('HGET', KEYS[10], f) or '0') > 0 then
+      redis.call('HINCRBY', KEYS[10], f, by_n)
+    end
+  end
+  if action == 'approve' then credit('approved', 1) end
+  if action == 'reject' then credit('rejected', 1) end
+  -- Undone decisions no longer count in the author's record.
+  if action == 'unapprove' then credit('approved', -1) end
+  if action == 'restore' then credit('rejected', -1) end
 end
 local position = ''
 if feed then
   if feed == 'pin' then redis.call('SET', KEYS[5], id) end
   if feed == 'unpin' then redis.call('DEL', KEYS[5]) end
-  if feed == 'item' or feed == 'pin' then
-    position = redis.call('XADD', KEYS[6], '*', 'type', feed, 'id', id, 'item', body)
-  else
-    position = redis.call('XADD', KEYS[6], '*', 'type', feed, 'id', id)
-  end
+  position = redis.call('XADD', KEYS[6], '*', 'type', feed, 'id', id)
   local len = redis.call('XLEN', KEYS[6])
   if len > maxlen then
     local old = redis.call('XRANGE', KEYS[6], '-', '+', 'COUNT', len - maxlen)

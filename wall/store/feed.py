@@ -26,14 +26,51 @@ def valid_position(position: str) -> bool:
     return ms >= 0 and seq >= 0
 
 
-def feed_message(position: str, fields: dict[str, str]) -> protocol.Frame:
-    """A feed stream entry as the frame walls receive (SPEC: feed messages)."""
+def feed_message(position: str, fields: dict[str, str], item: Item | None = None
+                 ) -> protocol.Frame:
+    """A feed stream entry as the frame walls receive (SPEC: feed messages).
+
+    `item`/`pin`/`reveal` entries carry only the item's id: `item` is its body, read from the
+    items hash by the caller (`with_bodies`, the hub); an entry written before that (with
+    the body in `fields["item"]`) still reads."""
     kind = fields["type"]
     if kind in protocol.WITH_BODY:
-        return protocol.with_item(kind, position, Item.from_json(fields["item"]).public())
+        body = item if item is not None else Item.from_json(fields["item"])
+        return protocol.with_item(kind, position, body.public())
     if kind == protocol.STATUS:
         return status_message(position, fields)
     return protocol.with_id(kind, position, fields["id"])
+
+
+def on_wall(item: Item | None, state: str | None) -> bool:
+    """Whether an item may be sent to walls: it exists and is approved now (not taken
+    down, back in the queue or erased)."""
+    return item is not None and state == "approved"
+
+
+async def with_bodies(redis: Client, slug: str, entries: list[StreamEntry]
+                      ) -> list[StreamEntry]:
+    """`entries` with each `item`/`pin`/`reveal` entry given the item's current body
+    (`fields["item"]`), read in one round trip; entries whose item is no longer on the
+    wall are left out, so a replay never returns a taken-down text (the `retract` entry
+    that took it down follows in the feed)."""
+    ids = list({f["id"] for _, f in entries if f.get("type") in protocol.WITH_BODY})
+    if not ids:
+        return entries
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.hmget(keys.items(slug), ids)
+        pipe.hmget(keys.state(slug), ids)
+        bodies, states = await pipe.execute()
+    shown = {i: body for i, body, state in zip(ids, bodies, states, strict=True)
+             if body is not None and state == "approved"}
+    out: list[StreamEntry] = []
+    for position, fields in entries:
+        if fields.get("type") in protocol.WITH_BODY:
+            if fields["id"] not in shown:
+                continue
+            fields = {**fields, "item": shown[fields["id"]]}
+        out.append((position, fields))
+    return out
 
 
 async def needs_snapshot(redis: Client, slug: str, after: str) -> bool:
@@ -43,12 +80,13 @@ async def needs_snapshot(redis: Client, slug: str, after: str) -> bool:
 
 
 async def read_after(redis: Client, slug: str, after: str, count: int = 1000) -> list[StreamEntry]:
-    """Every feed entry strictly after `after`, oldest first."""
+    """Every feed entry strictly after `after` that may still be sent (`with_bodies`: item
+    bodies read now, items no longer on the wall left out), oldest first."""
     out: list[StreamEntry] = []
     start = f"({after}"
     while True:
         batch = await redis.xrange(keys.feed(slug), min=start, max="+", count=count)
-        out.extend(batch)
+        out.extend(await with_bodies(redis, slug, batch))
         if len(batch) < count:
             return out
         start = f"({batch[-1][0]}"

@@ -1,7 +1,8 @@
 """Store received items once: the inbox stream, the item bodies and the pending queue.
 
 De-duplication on (source, source_id) happens inside one Lua script with the insert, so a
-provider retry, a reconnecting connector or two ingest processes never store an item twice.
+provider retry, a reconnecting connector or two ingest processes never store an item twice
+(a web post's id is the phone's own, so it is scoped by its author: `Item.dedupe_key`).
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ async def insert_item(redis: Client, item: Item, check_status: str = "",
         redis,
         [keys.seen(slug), keys.inbox(slug), keys.items(slug), keys.state(slug),
          keys.pending(slug), keys.authors(slug), keys.meta(slug), *rate_keys],
-        [f"{item.source}:{item.source_id}", item.id, item.to_json(), item.source,
+        [item.dedupe_key(), item.id, item.to_json(), item.source,
          item.source_id, INBOX_MAXLEN, int(time.time() * 1000), item.author_key or "",
          check_status, *rate_args],
     )

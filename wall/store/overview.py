@@ -25,9 +25,15 @@ async def _xrevrange(redis: Client, key: str, end: str = "+", count: int = 100) 
 
 
 async def _highlighted(redis: Client, slug: str) -> str | None:
-    """The id of the last highlight in the feed, while that item is still on the wall."""
+    """The id of the last highlight in the feed, while that item is still on the wall and
+    its highlight was not undone (`unhighlight`) since."""
+    undone: set[str] = set()
     for _, fields in await _xrevrange(redis, keys.feed(slug), count=HIGHLIGHT_SCAN):
-        if fields.get("type") == "highlight":
+        if fields.get("type") == "unhighlight":
+            undone.add(fields["id"])
+        elif fields.get("type") == "highlight":
+            if fields["id"] in undone:
+                return None
             still = await redis.zscore(keys.onwall(slug), fields["id"])
             return fields["id"] if still is not None else None
     return None
