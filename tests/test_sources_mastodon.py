@@ -260,3 +260,99 @@ async def test_an_instance_refusing_streams_is_polled_instead(http: httpx.AsyncC
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
     assert any(r.path == "/api/v1/streaming/hashtag" and r.status == 404 for r in inst.requests)
+
+
+class LoopbackNames(httpx.AsyncBaseTransport):
+    """Name resolution for the fakes: these host names reach one loopback port; the request
+    is otherwise untouched (its Host header keeps the name, as after real DNS)."""
+
+    def __init__(self, port: int, *names: str) -> None:
+        self.names, self.port = set(names), port
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host in self.names:
+            request.url = request.url.copy_with(host="127.0.0.1", port=self.port)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+STREAMING = SourceSettings(mastodon_poll_seconds="0.01", mastodon_tokens="social.example=user")
+NAMES = ("social.example", "streaming.social.example", "elsewhere.example")
+
+
+def stream_hosts(inst: FakeMastodon) -> list[str]:
+    """The Host of every streaming request the fake answered (a stream is recorded when it
+    ends: read this once the fake has stopped)."""
+    return [r.headers.get("Host", "") for r in inst.requests
+            if r.path == "/api/v1/streaming/hashtag"]
+
+
+async def streamed(redis: Redis, inst: FakeMastodon, text: str) -> None:
+    """Run a connector on `http://social.example` until a status posted once its stream is
+    open arrives."""
+    event = await get_event(redis, (await make_event(
+        redis, hashtags=["clameur"], mastodon_instances=["http://social.example"])).slug)
+    assert event is not None
+    async with httpx.AsyncClient(transport=LoopbackNames(inst.port, *NAMES),
+                                 timeout=5) as http:
+        connector = MastodonConnector(redis, event, "http://social.example", http, STREAMING)
+        task = asyncio.create_task(connector.run())
+        try:
+            await inst.wait_streams(1)
+            inst.post(f"<p>{text}</p>", ["clameur"])
+            await count_at_least(redis, event.slug, 1)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_a_streaming_redirect_to_the_streaming_host_is_followed(redis: Redis) -> None:
+    """Like mastodon.social: the instance names no streaming URL and its streaming path
+    answers 301 to `streaming.` + its domain; the stream is opened there, with the token."""
+    async with FakeMastodon(domain="social.example", token="user") as inst:
+        inst.streaming_host = "streaming.social.example"
+        await streamed(redis, inst, "par la redirection")
+    assert stream_hosts(inst)[:2] == ["social.example", "streaming.social.example"]
+    redirected, opened = [r for r in inst.requests if r.path == "/api/v1/streaming/hashtag"][:2]
+    assert redirected.status == 301 and opened.status == 200
+    assert opened.headers["Authorization"] == "Bearer user"
+
+
+async def test_the_streaming_url_named_by_the_instance_is_used_directly(redis: Redis) -> None:
+    """`/api/v2/instance` names `ws://streaming.social.example`: the stream goes straight
+    there (no request to the instance's own streaming path, no redirect)."""
+    async with FakeMastodon(domain="social.example", token="user") as inst:
+        inst.streaming_host = "streaming.social.example"
+        inst.named_streaming = "ws://streaming.social.example"
+        await streamed(redis, inst, "en direct")
+    hosts = stream_hosts(inst)
+    assert hosts and set(hosts) == {"streaming.social.example"}
+    assert any(r.path == "/api/v2/instance" for r in inst.requests)
+
+
+async def test_a_redirect_to_a_foreign_host_never_gets_the_token(redis: Redis) -> None:
+    """A redirect to a host the instance did not name (and not its subdomain) is followed
+    without the user token: refused there, the connector polls instead and loses nothing."""
+    async with FakeMastodon(domain="social.example", token="user") as inst:
+        inst.streaming_host = "elsewhere.example"
+        event = await get_event(redis, (await make_event(
+            redis, hashtags=["clameur"], mastodon_instances=["http://social.example"])).slug)
+        assert event is not None
+        async with httpx.AsyncClient(transport=LoopbackNames(inst.port, *NAMES),
+                                     timeout=5) as http:
+            task = asyncio.create_task(MastodonConnector(
+                redis, event, "http://social.example", http, STREAMING).run())
+            try:
+                await eventually(lambda: asyncio.sleep(0, any(
+                    r.headers.get("Host") == "elsewhere.example" for r in inst.requests)))
+                inst.post("<p>par sondage</p>", ["clameur"])
+                (item,) = await count_at_least(redis, event.slug, 1)
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+    foreign = [r for r in inst.requests if r.headers.get("Host") == "elsewhere.example"]
+    assert foreign and all("Authorization" not in r.headers for r in foreign)
+    assert foreign[0].status == 401 and item.text == "par sondage"

@@ -37,6 +37,11 @@ class FakeMastodon(FakeService):
         self.stream_opened = asyncio.Condition()
         self.streams_opened = 0
         self.streaming_enabled = True
+        # Like mastodon.social: streaming served by another host (`streaming_host`), to
+        # which this host's streaming path redirects; `named_streaming` is what
+        # /api/v1|v2/instance name as the streaming URL ("" for none).
+        self.streaming_host = ""
+        self.named_streaming = ""
 
     def post(self, content: str, tags: list[str], who: dict[str, Any] | None = None,
              uri: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -61,10 +66,24 @@ class FakeMastodon(FakeService):
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get("/api/v1/timelines/tag/{hashtag}", self.tag_timeline),
-                web.get("/api/v1/streaming/hashtag", self.stream_hashtag)]
+                web.get("/api/v1/streaming/hashtag", self.stream_hashtag),
+                web.get("/api/v1/instance", self.instance_v1),
+                web.get("/api/v2/instance", self.instance_v2)]
+
+    async def instance_v1(self, request: web.Request) -> web.Response:
+        urls = {"streaming_api": self.named_streaming} if self.named_streaming else {}
+        return web.json_response({"uri": self.domain, "version": "4.3.0", "urls": urls})
+
+    async def instance_v2(self, request: web.Request) -> web.Response:
+        urls = {"streaming": self.named_streaming} if self.named_streaming else {}
+        return web.json_response({"domain": self.domain, "version": "4.3.0",
+                                  "configuration": {"urls": urls}})
 
     async def stream_hashtag(self, request: web.Request) -> web.StreamResponse:
         """Server-Sent Events: `event: update` + status JSON per new status of the tag."""
+        if self.streaming_host and request.host.split(":")[0] != self.streaming_host:
+            return web.Response(status=301, headers={
+                "Location": f"http://{self.streaming_host}{request.path_qs}"})
         if not self.streaming_enabled:
             return web.json_response({"error": "Streaming API disabled"}, status=404)
         if request.headers.get("Authorization", "") in ("", "Bearer "):
