@@ -120,8 +120,8 @@ class Event:
     reactions: list[str] = field(default_factory=lambda: list(DEFAULT_REACTIONS))
     sms_number: str = ""
     sms_keyword: str = ""
-    # An SMS whose first word is this (or that starts with "?") is a question.
-    question_keyword: str = "question"
+    # An SMS that starts with "?", or whose first word is this keyword, is a question.
+    question_keyword: str = ""
     mastodon_instances: list[str] = field(default_factory=list)
     # Hashtag sources `clameur ingest` follows for this event (SMS is always on).
     sources: list[str] = field(default_factory=lambda: list(HASHTAG_SOURCES))

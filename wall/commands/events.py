@@ -43,6 +43,8 @@ def _add_settings(p: argparse.ArgumentParser, creating: bool) -> None:
     p.add_argument("--reactions", type=_csv, help="reaction kinds, e.g. clap,heart,laugh")
     p.add_argument("--sms-number", help="SMS number shown on the wall")
     p.add_argument("--sms-keyword", help="keyword that routes a shared number's SMS here")
+    p.add_argument("--question-keyword", help="first word that makes an SMS a question "
+                   "(an SMS starting with ? always is one)")
     p.add_argument("--mastodon-instances", type=_csv, help="e.g. mastodon.social,piaille.fr")
     p.add_argument("--sources", type=_sources, help="hashtag sources `clameur ingest` follows, "
                    "among x,mastodon,bluesky (default: all three)")
@@ -60,7 +62,8 @@ def _add_settings(p: argparse.ArgumentParser, creating: bool) -> None:
 
 def _changes(args: argparse.Namespace) -> dict[str, Any]:
     names = ("title", "hashtags", "mode", "status", "languages", "reactions", "sms_number",
-             "sms_keyword", "mastodon_instances", "sources", "theme", "links",
+             "sms_keyword", "question_keyword", "mastodon_instances", "sources", "theme",
+             "links",
              "blocklist", "wordlist", "blocked_words", "allowed_words")
     return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
 

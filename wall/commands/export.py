@@ -1,8 +1,9 @@
 """`clameur export SLUG --format csv|json|ndjson`: an event's approved items as open data.
 
-CSV writes three files side by side: `<name>.csv` (items), `<name>-reactions.csv` (one
-row per minute) and `<name>-README.md` (columns and licence). JSON and NDJSON are one
-document, written to `--output` or to standard output.
+CSV writes four files side by side: `<name>.csv` (items), `<name>-reactions.csv` (one
+row per minute), `<name>-questions.csv` (the questions asked, their votes, answers and
+notes) and `<name>-README.md` (columns and licence). JSON and NDJSON are one document
+(with the questions and the polls' results), written to `--output` or to standard output.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from wall.commands._run import with_redis
 from wall.config import Settings
 from wall.i18n import LANGUAGES, from_locale
 from wall.reporting.dataset import Dataset, collect
-from wall.reporting.formats import items_csv, reactions_csv, readme, to_json, to_ndjson
+from wall.reporting.formats import (
+    items_csv,
+    questions_csv,
+    reactions_csv,
+    readme,
+    to_json,
+    to_ndjson,
+)
 from wall.store.client import Client
 
 FORMATS = ("csv", "json", "ndjson")
@@ -26,8 +34,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                                       "open data")
     p.add_argument("slug")
     p.add_argument("--format", choices=FORMATS, default="csv")
-    p.add_argument("--output", help="file to write (csv: also <name>-reactions.csv and "
-                                    "<name>-README.md); default: <slug>-items.csv for csv, "
+    p.add_argument("--output", help="file to write (csv: also <name>-reactions.csv, "
+                                    "<name>-questions.csv and <name>-README.md); "
+                                    "default: <slug>-items.csv for csv, "
                                     "standard output for json and ndjson")
     p.add_argument("--licence", "--license", dest="licence", default="",
                    help='licence of the data, e.g. "Licence Ouverte 2.0" or "ODbL-1.0"')
@@ -52,9 +61,12 @@ def write_csv(ds: Dataset, output: str | None, lang: str, delimiter: str) -> lis
     items.parent.mkdir(parents=True, exist_ok=True)
     items.write_bytes(items_csv(ds, delimiter))
     reactions.write_bytes(reactions_csv(ds, delimiter))
-    about.write_text(readme(ds, lang, delimiter, (items.name, reactions.name)),
+    # The questions asked and their answers (docs/questions-and-polls.md), beside the items.
+    asked = reactions.with_name(reactions.name.replace("-reactions.csv", "-questions.csv"))
+    asked.write_bytes(questions_csv(ds, delimiter))
+    about.write_text(readme(ds, lang, delimiter, (items.name, reactions.name, asked.name)),
                      encoding="utf-8")
-    return [items, reactions, about]
+    return [items, reactions, asked, about]
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:

@@ -16,6 +16,12 @@ from datetime import UTC, datetime
 
 from wall.models import Event, utc_now_iso
 from wall.rehearsal.naming import is_rehearsal
+from wall.reporting.asks import (
+    PublishedPoll,
+    PublishedQuestion,
+    published_polls,
+    published_questions,
+)
 from wall.store import exports
 from wall.store.client import Client
 from wall.store.events import get_event
@@ -45,6 +51,9 @@ class Dataset:
     items: list[PublishedItem]
     kinds: list[str]
     minutes: list[tuple[int, dict[str, int]]] = field(default_factory=list)
+    # What the room asked and what was promised; the polls' results (reporting/asks.py).
+    questions: list[PublishedQuestion] = field(default_factory=list)
+    polls: list[PublishedPoll] = field(default_factory=list)
 
 
 def iso_from_ms(ms: float) -> str:
@@ -86,4 +95,6 @@ async def collect(redis: Client, slug: str, licence: str = "") -> Dataset | None
         kinds.extend(k for k in counts if k not in kinds)
     return Dataset(event=event, licence=licence.strip(), exported_at=utc_now_iso(),
                    items=await approved_items(redis, slug), kinds=kinds,
-                   minutes=continuous(minutes))
+                   minutes=continuous(minutes),
+                   questions=await published_questions(redis, slug),
+                   polls=await published_polls(redis, slug))

@@ -15,6 +15,7 @@ from dataclasses import asdict
 from typing import Any
 
 from wall.i18n import translations
+from wall.reporting.asks import QUESTION_COLUMNS, question_rows
 from wall.reporting.dataset import Dataset, iso_from_minute
 
 BOM = "\ufeff"
@@ -80,6 +81,16 @@ def reactions_csv(ds: Dataset, delimiter: str = ",") -> bytes:
     return _csv(rows, delimiter)
 
 
+def questions_csv(ds: Dataset, delimiter: str = ",") -> bytes:
+    """Every approved question with its votes, answer state and note."""
+    rows = question_rows(ds.questions)
+    for row in rows[1:]:
+        row[1], row[8] = _spreadsheet_time(row[1]), _spreadsheet_time(row[8])
+        row[3], row[4], row[7] = (_safe_cell(row[3]), _safe_cell(row[4]),
+                                  _safe_cell(row[7]))
+    return _csv(rows, delimiter)
+
+
 def metadata(ds: Dataset, lang: str = "fr") -> dict[str, Any]:
     """Title, licence, counts and column descriptions, in `lang`."""
     _ = translations(lang).gettext
@@ -94,13 +105,17 @@ def metadata(ds: Dataset, lang: str = "fr") -> dict[str, Any]:
         "columns": {
             "items": {name: _(text) for name, text in ITEM_COLUMNS},
             "reactions": {name: _(text) for name, text in REACTION_COLUMNS},
+            "questions": {name: _(text) for name, text in QUESTION_COLUMNS},
         },
+        "questions": len(ds.questions), "polls": len(ds.polls),
     }
 
 
 def to_json(ds: Dataset, lang: str = "fr") -> str:
     document = {"dataset": metadata(ds, lang), "items": [asdict(i) for i in ds.items],
-                "reactions_per_minute": reaction_rows(ds)}
+                "reactions_per_minute": reaction_rows(ds),
+                "questions": [asdict(q) for q in ds.questions],
+                "polls": [asdict(p) for p in ds.polls]}
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -109,11 +124,13 @@ def to_ndjson(ds: Dataset, lang: str = "fr") -> str:
     lines = [{"type": "dataset", **metadata(ds, lang)}]
     lines += [{"type": "item", **asdict(i)} for i in ds.items]
     lines += [{"type": "reactions", **row} for row in reaction_rows(ds)]
+    lines += [{"type": "question", **asdict(q)} for q in ds.questions]
+    lines += [{"type": "poll", **asdict(p)} for p in ds.polls]
     return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
 
 
 def readme(ds: Dataset, lang: str = "fr", delimiter: str = ",",
-           files: tuple[str, str] = ("items.csv", "reactions.csv")) -> str:
+           files: tuple[str, ...] = ("items.csv", "reactions.csv", "questions.csv")) -> str:
     """The companion README of the CSV files (Markdown)."""
     _ = translations(lang).gettext
     meta = metadata(ds, lang)

@@ -17,6 +17,12 @@ from datetime import datetime
 
 from wall.models import SOURCES, Event, Item
 from wall.rehearsal.naming import is_rehearsal
+from wall.reporting.asks import (
+    PublishedPoll,
+    PublishedQuestion,
+    published_polls,
+    published_questions,
+)
 from wall.reporting.dataset import PublishedItem, approved_items, continuous
 from wall.store import exports
 from wall.store.client import Client
@@ -80,6 +86,9 @@ class Report:
     peaks: list[Peak]
     most_reacted: list[Reacted]
     moderation: Moderation
+    # Every approved question with its answer state, and the polls (reporting/asks.py).
+    questions: list[PublishedQuestion] = field(default_factory=list)
+    polls: list[PublishedPoll] = field(default_factory=list)
 
 
 def epoch(iso: str) -> float:
@@ -190,4 +199,6 @@ async def build(redis: Client, event: Event) -> Report:
                   peaks=peaks(minutes, published),
                   most_reacted=most_reacted(published, dict(minutes)),
                   moderation=moderation(items, states, [
-                      f for _, f in await exports.audit_entries(redis, slug)]))
+                      f for _, f in await exports.audit_entries(redis, slug)]),
+                  questions=await published_questions(redis, slug),
+                  polls=await published_polls(redis, slug))

@@ -18,13 +18,20 @@ from wall.auth import authorise, authorise_admin_or_session, start_session
 from wall.http import ApiError, NotFound
 from wall.i18n import LANGUAGES
 from wall.reporting.dataset import Dataset, collect
-from wall.reporting.formats import items_csv, reactions_csv, readme, to_json, to_ndjson
+from wall.reporting.formats import (
+    items_csv,
+    questions_csv,
+    reactions_csv,
+    readme,
+    to_json,
+    to_ndjson,
+)
 from wall.reporting.page import render_report
 from wall.reporting.stats import build
 from wall.routes._shared import known_event, page_language
 from wall.store.reportlinks import LINK_SECONDS, create_link, use_link
 
-CSV_TABLES = ("items", "reactions", "readme")
+CSV_TABLES = ("items", "reactions", "questions", "readme")
 
 
 async def _dataset(request: Request) -> Dataset:
@@ -48,7 +55,8 @@ def _attachment(body: bytes | str, media_type: str, filename: str) -> Response:
 
 
 async def export_csv(request: Request) -> Response:
-    """`?table=items` (default), `reactions` or `readme`; `?delimiter=;` for French Excel."""
+    """`?table=items` (default), `reactions`, `questions` or `readme`; `?delimiter=;` for
+    French Excel."""
     ds = await _dataset(request)
     table = request.query_params.get("table", "items")
     delimiter = ";" if request.query_params.get("delimiter") in (";", "semicolon") else ","
@@ -59,9 +67,12 @@ async def export_csv(request: Request) -> Response:
     if table == "reactions":
         return _attachment(reactions_csv(ds, delimiter), "text/csv; charset=utf-8",
                            f"{slug}-reactions.csv")
+    if table == "questions":
+        return _attachment(questions_csv(ds, delimiter), "text/csv; charset=utf-8",
+                           f"{slug}-questions.csv")
     if table == "readme":
         text = readme(ds, _lang(request), delimiter,
-                      (f"{slug}-items.csv", f"{slug}-reactions.csv"))
+                      (f"{slug}-items.csv", f"{slug}-reactions.csv", f"{slug}-questions.csv"))
         return _attachment(text, "text/markdown; charset=utf-8", f"{slug}-README.md")
     raise ApiError(400, "bad_request", f"table must be one of {', '.join(CSV_TABLES)}")
 
