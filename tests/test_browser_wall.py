@@ -115,7 +115,8 @@ async def test_server_restart_under_an_open_wall_resumes_alone_without_duplicate
             1, timeout=MS)
         assert await cards(page) == [after, during, before]
         assert await page.evaluate("window.__sameDocument") is True  # never reloaded
-        assert log.problems() == []
+        # While the server was down, requests failed: expected here.
+        assert [e for e in log.problems() if "ERR_CONNECTION_REFUSED" not in e] == []
     finally:
         own.stop()
 
@@ -260,6 +261,7 @@ async def test_the_wall_speaks_the_events_language_not_the_projectors(
     await expect(page.locator(".join h2")).to_have_text("Participez")
     await expect(page.locator("#meter-label")).to_have_text("Clameur-mètre")
     await expect(page.locator("#items > .card .author")).to_have_text("Anonyme", timeout=MS)
+    await screenshot(page, "wall-1280x720-french-event-en-us-projector", settle=True)
     await update_event(redis, french.slug, {"status": "closed"})
     await expect(page.locator("#closed h2")).to_have_text("Merci !", timeout=MS)
     await expect(page.locator("#closed-figure")).to_have_text("1 message sur le mur")
