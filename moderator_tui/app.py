@@ -38,3 +38,11 @@ class ModeratorApp(App[int]):
 
     async def on_unmount(self) -> None:
         await self.session.close()
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q asks what `q` asks: under `clameur up` quitting stops the wall."""
+        self.desk.action_quit_desk()
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C: say which key quits, in the desk's language."""
+        self.desk.say_how_to_quit()

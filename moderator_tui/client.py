@@ -1,4 +1,5 @@
-"""The desk's HTTP client: queue, decisions, authors, rules, mode — with a bearer token.
+"""The desk's HTTP client: queue, decisions, authors, rules, mode, event status — with a
+bearer token.
 
 Errors become three exceptions a screen can word for a person: `Offline` (the server could
 not be reached or answered 503: the decision may be retried), `Conflict` (409: someone
@@ -85,6 +86,9 @@ class DeskClient:
 
     async def set_mode(self, mode: str) -> dict[str, Any]:
         return dict(await self._call("PUT", "/mode", {"mode": mode}))
+
+    async def set_status(self, status: str) -> dict[str, Any]:
+        return dict(await self._call("POST", "/status", {"status": status}))
 
 
 def _json(res: httpx.Response) -> dict[str, Any]:

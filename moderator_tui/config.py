@@ -1,4 +1,5 @@
-"""Where the desk connects and how: server URL, token, event, language, TLS checking."""
+"""Where the desk connects and how: server URL, token, event, language, TLS checking, and
+what it owns in laptop mode (`clameur up`)."""
 
 from __future__ import annotations
 
@@ -9,17 +10,30 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 @dataclass(frozen=True)
 class DeskConfig:
-    """`--server URL --token T --event SLUG [--lang] [--insecure]`."""
+    """`--server URL --token T --event SLUG [--lang] [--insecure]`.
+
+    `audience_url`: the page phones open, as the room sees it (default: on `server`);
+    `stops_wall`: quitting this desk stops the wall for everyone (`clameur up`);
+    `spool_dir`: where decisions not delivered at quit wait for the next start ("": nowhere).
+    """
 
     server: str
     token: str
     event: str
     lang: str = "fr"
     insecure: bool = False
+    audience_url: str = ""
+    stops_wall: bool = False
+    spool_dir: str = ""
 
     @property
     def base_url(self) -> str:
         return self.server.rstrip("/")
+
+    @property
+    def join_url(self) -> str:
+        """The audience page's address, as shown in the header."""
+        return self.audience_url or f"{self.base_url}/e/{quote(self.event, safe='')}"
 
     @property
     def api(self) -> str:

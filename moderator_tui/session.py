@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from moderator_tui import i18n
@@ -21,6 +22,7 @@ from moderator_tui.live import LiveFeed
 from moderator_tui.model import DeskModel, Item, RuleEntry
 from moderator_tui.ops import Op, describe, past_tense
 from moderator_tui.outbox import Outbox
+from moderator_tui.spool import Spool
 from wall import protocol
 
 
@@ -42,10 +44,17 @@ class DeskSession:
         self._refresher: asyncio.Task[None] | None = None
         self._fetching = ""  # the refresh whose answer is awaited now
         self._looking_up: set[str] = set()
+        self.spool = Spool(Path(config.spool_dir), config) if config.spool_dir else None
+        if self.spool is not None:
+            # Left by the last run: sent first, once the socket is up (flush on `queue`).
+            self.outbox.unsent = self.spool.load()
+            self.model.outbox_size = len(self.outbox.unsent)
 
     # -- plumbing --------------------------------------------------------------------------
     def changed(self) -> None:
         self.model.touch()
+        if self.spool is not None:
+            self.spool.save(self.outbox.unsent)
         for listener in list(self.listeners):
             listener()
         for waiter in self._waiters:
@@ -74,6 +83,8 @@ class DeskSession:
         await self.live.run()
 
     async def close(self) -> None:
+        if self.spool is not None:
+            self.spool.save(self.outbox.unsent)
         for task in list(self._tasks) + ([self._refresher] if self._refresher else []):
             task.cancel()
         await self.client.close()
@@ -157,6 +168,25 @@ class DeskSession:
         else:
             self.model.mode = mode
             self.model.notify(_("Moderation mode: {mode}.").format(mode=_(mode + "-moderation")))
+            self.changed()
+            return True
+        self.changed()
+        return False
+
+    async def set_status(self, status: str) -> bool:
+        """Open or close the event (admin tokens only); whether it changed."""
+        try:
+            await self.client.set_status(status)
+        except Offline:
+            self.model.notify(_("Offline: the event was not opened or closed."), "error")
+        except ApiError as exc:
+            text = _("Only an admin token can open or close the event.") \
+                if exc.status == 403 else exc.message
+            self.model.notify(text, "error")
+        else:
+            self.model.counters = {**self.model.counters, "status": status}
+            self.model.notify(_("The event is open: phones can take part.") if status == "open"
+                              else _("The event is closed: nothing new is taken in."))
             self.changed()
             return True
         self.changed()

@@ -44,7 +44,7 @@ def fixed_clock() -> datetime:
     return NOW
 
 
-async def _seed(redis_url: str, slug: str) -> str:
+async def _seed(redis_url: str, slug: str, role: str = "moderator") -> str:
     """A debate in progress: four pending, one pinned, one highlighted, one rejected."""
     redis = connect(redis_url)
     try:
@@ -52,7 +52,7 @@ async def _seed(redis_url: str, slug: str) -> str:
         await redis.delete(keys.moderators(slug))
         event = await create_event(redis, Event(slug=slug,
                                                 title="Débat municipal — Quartier Nord"))
-        token, _ = await create_token(redis, slug, "moderator", label="alice")
+        token, _ = await create_token(redis, slug, role, label="alice")
         for n, (source, author, text, minute, media) in enumerate(ITEMS):
             item = Item(id=f"i{n}", event=slug, source=source, source_id=f"s{n}",
                         author=author, text=text, received_at=f"2026-11-26T18:0{minute}:00Z",
@@ -70,10 +70,15 @@ async def _seed(redis_url: str, slug: str) -> str:
         await redis.aclose()
 
 
-def _desk(server: ServerProcess, redis_url: str, slug: str, lang: str = "en") -> ModeratorApp:
-    token = asyncio.run(_seed(redis_url, slug))
+def _desk(server: ServerProcess, redis_url: str, slug: str, lang: str = "en",
+          role: str = "moderator", stops_wall: bool = False) -> ModeratorApp:
+    token = asyncio.run(_seed(redis_url, slug, role))
     i18n.use(lang)
-    return ModeratorApp(DeskConfig(server.url, token, slug, lang), clock=fixed_clock)
+    # A fixed audience URL: the header shows it, and the test server's port changes.
+    return ModeratorApp(DeskConfig(server.url, token, slug, lang,
+                                   audience_url=f"http://192.0.2.10:8000/e/{slug}",
+                                   stops_wall=stops_wall),
+                        clock=fixed_clock)
 
 
 def _loaded(app: ModeratorApp) -> Callable[[], bool]:
@@ -142,3 +147,14 @@ def test_reconnecting_state(snap_compare: Callable[..., bool], own_server: Serve
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=lose_the_server)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_quit_question_of_clameur_up_with_every_admin_key(
+        snap_compare: Callable[..., bool], server: ServerProcess, redis_url: str,
+        lang: str) -> None:
+    """Under `clameur up`, an admin at 80×24: every key (mode and open/close too) on two
+    lines, and `q` asks before stopping the wall, saying what stops."""
+    app = _desk(server, redis_url, f"snap-quit-{lang}", lang=lang, role="admin",
+                stops_wall=True)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_wait_loaded, press=["q"])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 import ssl
 import subprocess
 from collections.abc import AsyncIterator
@@ -21,11 +20,16 @@ from moderator_tui.config import DeskConfig
 from moderator_tui.session import DeskSession
 from tests.conftest import EventFixture
 from tests.support.desk import post_as
+from tests.support.requires import require_program
 from tests.support.servers import ServerProcess
 from tests.support.timing import timeout
 from wall.store import keys
 
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+
+@pytest.fixture(scope="module", autouse=True)
+def _openssl() -> None:
+    """These tests make their certificate with openssl (CI fails without it)."""
+    require_program("openssl")
 
 
 @pytest.fixture(scope="module")

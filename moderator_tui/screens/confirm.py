@@ -1,4 +1,4 @@
-"""A yes/no question, answered with `y` or `n` (Esc is no)."""
+"""A yes/no question, answered with `y` (or `o`, for the French "oui") or `n` (Esc is no)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from moderator_tui.i18n import _
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """Dismissed with True (`y`) or False (`n`, Esc)."""
+    """Dismissed with True (`y`, `o`) or False (`n`, Esc)."""
 
-    BINDINGS = [("y", "answer(True)", "Yes"), ("n", "answer(False)", "No"),
+    BINDINGS = [("y", "answer(True)", "Yes"), ("o", "answer(True)", "Yes"),
+                ("n", "answer(False)", "No"),
                 ("escape", "answer(False)", "No")]
 
     def __init__(self, question: str) -> None:

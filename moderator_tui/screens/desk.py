@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import Input, OptionList, Static, TabbedContent, TabPane
 
 from moderator_tui.ages import Clock
 from moderator_tui.i18n import _
@@ -27,6 +27,7 @@ from moderator_tui.screens.help import HelpScreen
 from moderator_tui.session import DeskSession
 from moderator_tui.widgets.detail import DetailPane, detail_text
 from moderator_tui.widgets.filter import FilterInput
+from moderator_tui.widgets.keybar import KeyBar
 from moderator_tui.widgets.notice import NoticeBar
 from moderator_tui.widgets.queue import ItemList, QueueList
 from moderator_tui.widgets.rules import RulesList
@@ -34,6 +35,7 @@ from moderator_tui.widgets.status import DeskHeader
 from moderator_tui.widgets.wall import WallList
 
 AGE_REFRESH = 30.0
+ADMIN_ACTIONS = {"mode", "event_status"}  # the server refuses them to a moderator token
 
 
 class DeskScreen(Screen[None]):
@@ -51,6 +53,7 @@ class DeskScreen(Screen[None]):
         Binding("T", "trust", "trust"),
         Binding("slash", "filter", "filter"),
         Binding("m", "mode", "mode"),
+        Binding("e", "event_status", "open/close"),
         Binding("q", "quit_desk", "quit"),
         Binding("space", "toggle_select", "select", show=False),
         Binding("1", "show_tab('queue-tab')", "queue", show=False),
@@ -66,6 +69,7 @@ class DeskScreen(Screen[None]):
             _("Unexpected error: {error}").format(error=exc), "error"))
         self._redraw_pending = False
         self._quit_armed = False
+        self._asking_quit = False
         self._translate_bindings()
 
     def _translate_bindings(self) -> None:
@@ -76,7 +80,7 @@ class DeskScreen(Screen[None]):
 
     # -- layout ----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield DeskHeader(id="header")
+        yield DeskHeader(self.session.config.join_url, id="header")
         with TabbedContent(initial="queue-tab", id="tabs"):
             with TabPane(_("Queue"), id="queue-tab"):
                 with Horizontal(id="queue-row"):
@@ -94,7 +98,7 @@ class DeskScreen(Screen[None]):
         yield FilterInput(placeholder=_("filter: words of the text, author or source"),
                           id="filter")
         yield NoticeBar("", id="notice")
-        yield Footer(compact=True)
+        yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
         self.session.listeners.append(self._session_changed)
@@ -132,6 +136,15 @@ class DeskScreen(Screen[None]):
         tabs.get_tab("rules-tab").label = _("Automatic rules") + f" ({len(model.rules)})"
         self._show_detail()
         self.query_one(NoticeBar).show(model)
+        self.query_one(KeyBar).show(self._shown_keys())
+
+    def _shown_keys(self) -> list[tuple[str, str]]:
+        """The key bar: every shown binding, in the desk's language, admin keys for admins
+        (all of them until the server has said which role we have)."""
+        role = self.session.model.role
+        return [(self.app.get_key_display(b), _(b.description)) for b in self.BINDINGS
+                if isinstance(b, Binding) and b.show
+                and not (role and role != "admin" and b.action in ADMIN_ACTIONS)]
 
     def _show_detail(self) -> None:
         source = self._active_list()
@@ -286,14 +299,57 @@ class DeskScreen(Screen[None]):
 
         self.app.push_screen(ConfirmScreen(question), answered)
 
+    def action_event_status(self) -> None:
+        """Open or close the event (admin), after a question."""
+        status = self.session.model.counters.get("status") or "open"
+        target = "closed" if status == "open" else "open"
+        question = _("Close the event? Phones, SMS and hashtags can no longer add anything; "
+                     "the wall stays on screen with what it shows.") if target == "closed" \
+            else _("Open the event? Phones, SMS and hashtags can take part.")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.enqueue(lambda: self.session.set_status(target))
+
+        self.app.push_screen(ConfirmScreen(question), answered)
+
     def action_reconnect(self) -> None:
         self.session.live.retry_now()
 
     def action_quit_desk(self) -> None:
         unsent = len(self.session.outbox.unsent)
+        kept = bool(self.session.config.spool_dir)
+        if self.session.config.stops_wall:
+            self._ask_before_stopping(unsent)
+            return
         if unsent and not self._quit_armed:
             self._quit_armed = True
-            self._say(_("{n} decision(s) not sent yet: press q again to quit anyway.").format(
-                n=unsent))
+            self._say((_("{n} decision(s) not sent yet: press q again to quit; they are sent "
+                         "when the desk starts again.") if kept else
+                       _("{n} decision(s) not sent yet: press q again to quit anyway."))
+                      .format(n=unsent))
             return
         self.app.exit(0)
+
+    def say_how_to_quit(self) -> None:
+        self._say(_("Press q to quit."), "info")
+
+    def _ask_before_stopping(self, unsent: int) -> None:
+        """`clameur up`: this desk's process serves the room, so quitting stops it for all."""
+        if self._asking_quit:
+            return
+        question = _("Quit and stop the wall for everyone?") + "\n\n" + _(
+            "This computer serves the room. Quitting stops the projected wall, the phones' "
+            "page (posts and reactions), SMS and the hashtag sources, until clameur up runs "
+            "again. Nothing stored is lost.")
+        if unsent:
+            question += "\n\n" + _("{n} decision(s) not sent yet are kept and sent at the "
+                                    "next start.").format(n=unsent)
+        self._asking_quit = True
+
+        def answered(yes: bool | None) -> None:
+            self._asking_quit = False
+            if yes:
+                self.app.exit(0)
+
+        self.app.push_screen(ConfirmScreen(question), answered)

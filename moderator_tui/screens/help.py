@@ -25,9 +25,10 @@ KEYS = [
     ("tab", "switch between the queue and the wall list"),
     ("1 2", "queue tab, automatic rules tab"),
     ("m", "switch pre/post moderation (asks for confirmation)"),
+    ("e", "open or close the event (admin; asks for confirmation)"),
     ("R", "reconnect now"),
     ("?", "this help"),
-    ("q", "quit"),
+    ("q", "quit (under clameur up it stops the wall: asks first)"),
 ]
 
 

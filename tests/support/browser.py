@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
+from tests.support.requires import require_file
 from tests.support.timing import timeout
 
 CHROMIUM = os.environ.get("CLAMEUR_CHROMIUM", "/usr/bin/chromium")
@@ -35,8 +36,7 @@ expect.set_options(timeout=WAIT_MS)
 @pytest.fixture(name="browser")
 async def browser_fixture() -> AsyncIterator[Browser]:
     """One headless Chromium, closed when the test ends."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
+    require_file(CHROMIUM, "Chromium", "chromium")
     async with async_playwright() as pw:
         launched = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         try:

@@ -20,10 +20,11 @@ from tests.support.timing import timeout
 @contextlib.asynccontextmanager
 async def running_desk(url: str, slug: str, token: str, size: tuple[int, int] = (120, 36),
                        lang: str = "en", clock: Callable[[], datetime] = system_clock,
-                       ) -> AsyncIterator[tuple[ModeratorApp, Pilot[int]]]:
-    """The desk, connected and loaded (queue, event title)."""
+                       **options: Any) -> AsyncIterator[tuple[ModeratorApp, Pilot[int]]]:
+    """The desk, connected and loaded (queue, event title); `options` are `DeskConfig`'s
+    (audience_url, stops_wall, spool_dir)."""
     i18n.use(lang)
-    app = ModeratorApp(DeskConfig(url, token, slug, lang), clock=clock)
+    app = ModeratorApp(DeskConfig(url, token, slug, lang, **options), clock=clock)
     async with app.run_test(size=size) as pilot:
         model = app.session.model
         await app.session.wait_for(lambda: model.connection == "connected" and

@@ -1,41 +1,96 @@
-"""`clameur up`: laptop mode — embedded Redis, web server, connectors and the desk together."""
+"""`clameur up`: laptop mode — embedded Redis, web server, connectors and the desk together.
+
+It serves the room: it listens on every interface unless told otherwise (`--host`,
+`CLAMEUR_HOST`), and shows the machine's room address (`wall/net.py`) everywhere a person
+reads the way in: the wall's QR code and short URL, the printed URLs, a QR code in this
+terminal before the desk opens, and the desk's header. Quitting the desk asks first: it
+stops the wall for everyone.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
-import socket
+import shutil
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
 import httpx
-import psutil
 
 from wall.commands._run import with_redis
 from wall.commands.server import _exit_on_sigterm
 from wall.config import Settings
 from wall.embedded import redis_for
+from wall.i18n import LANGUAGES, from_locale, gettext
 from wall.keyfile import secret_path
 from wall.models import Event
+from wall.net import is_loopback, room_address
 from wall.private import write_private
 from wall.processes import die_with_parent, stop_process
+from wall.qr import qr_terminal
 from wall.store.client import Client
 from wall.store.events import create_event, get_event
 from wall.store.tokens import create_token, verify_token
 
 DEMO_SLUG = "demo"
 TOKEN_FILE = "moderator.token"
+EVERY_INTERFACE = "0.0.0.0"
+WILDCARDS = ("0.0.0.0", "::", "")
+QR_GAP = 2
+MIN_COLUMN = 40  # narrower than this, the text goes under the QR code instead of beside it
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    up = sub.add_parser("up", help="laptop mode: Redis, web server and moderator UI together")
-    up.add_argument("--host", help="listen address (default 127.0.0.1; 0.0.0.0 for the room)")
+    up = sub.add_parser(
+        "up", help="laptop mode: Redis, web server and moderator UI together",
+        description="Serves the room: listens on every interface (0.0.0.0) so phones on the "
+                    "same network can join; the QR code shows this machine's address on the "
+                    "network of its default route. --host 127.0.0.1 keeps it on this "
+                    "computer; CLAMEUR_PUBLIC_URL sets the address shown.")
+    up.add_argument("--host", help="listen address (CLAMEUR_HOST; default 0.0.0.0, every "
+                                   "interface; 127.0.0.1: this computer only)")
     up.add_argument("--port", type=int, help="listen port (PORT, default 8000)")
-    up.add_argument("--lang", choices=["fr", "en"], help="language of the moderator UI")
+    up.add_argument("--lang", choices=list(LANGUAGES),
+                    help="language of this terminal and the moderator UI")
     up.add_argument("--no-tui", action="store_true", help="serve only, no moderator UI")
     up.set_defaults(handler=cmd_up)
+
+
+def listen_host(args: argparse.Namespace, settings: Settings) -> str:
+    """--host, else CLAMEUR_HOST when it is set, else every interface: the room must reach
+    us (`clameur serve` keeps its local default; it runs behind a proxy)."""
+    if args.host:
+        return str(args.host)
+    default = Settings().host
+    if "CLAMEUR_HOST" in os.environ or settings.host != default:
+        return settings.host
+    return EVERY_INTERFACE
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def public_base(settings: Settings, host: str, port: int) -> str:
+    """The base URL to show and to put in QR codes: CLAMEUR_PUBLIC_URL, else the room
+    address when listening on every interface (loopback only when there is no network),
+    else the listen address."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    shown = (room_address() or "127.0.0.1") if host in WILDCARDS else host
+    return f"http://{_url_host(shown)}:{port}"
+
+
+def local_base(host: str, port: int) -> str:
+    """Where this machine reaches its own server (health checks, the desk)."""
+    if host in ("0.0.0.0", ""):
+        return f"http://127.0.0.1:{port}"
+    if host == "::":
+        return f"http://[::1]:{port}"
+    return f"http://{_url_host(host)}:{port}"
 
 
 async def _ensure_demo(redis: Client, token_path: Path) -> tuple[str, bool]:
@@ -67,25 +122,6 @@ def _wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float = 20)
     raise TimeoutError(f"the web server did not answer at {base} in {timeout}s")
 
 
-def room_address() -> str:
-    """This machine's first non-loopback IPv4 address: what phones in the room can reach."""
-    for name, addresses in sorted(psutil.net_if_addrs().items()):
-        for address in addresses:
-            if address.family == socket.AF_INET and not address.address.startswith("127.") \
-                    and not name.startswith(("docker", "veth", "br-")):
-                return str(address.address)
-    return "127.0.0.1"
-
-
-def public_base(settings: Settings, host: str, port: int) -> str:
-    """The base URL to show and to put in QR codes: CLAMEUR_PUBLIC_URL, else the room
-    address when listening on every interface, else the listen address."""
-    if settings.public_url:
-        return settings.public_url.rstrip("/")
-    shown = room_address() if host in ("0.0.0.0", "::") else host
-    return f"http://{shown}:{port}"
-
-
 def _start_children(host: str, port: int, url: str, public: str, log_dir: Path | None,
                     ) -> list[subprocess.Popen[bytes]]:
     """The web server and the source connectors; their logs go to `log_dir` when the
@@ -108,9 +144,68 @@ def _stop_children(children: list[subprocess.Popen[bytes]]) -> None:
         stop_process(child)
 
 
+def banner_lines(lang: str, base: str, host: str, token: str, fresh: bool,
+                 token_path: Path) -> list[str]:
+    """What `clameur up` says once the wall answers (without the QR code)."""
+    def _(message: str) -> str:
+        return gettext(lang, message)
+
+    lines = [_("Clameur is up."), "",
+             _("Phones join here (the QR code):"), f"  {base}/e/{DEMO_SLUG}", "",
+             _("The wall, for the projector:"), f"  {base}/wall/{DEMO_SLUG}", "",
+             (_("Moderator token (new):") if fresh else _("Moderator token:")), f"  {token}",
+             "  " + _("(kept in {path})").format(path=token_path), ""]
+    shown = base.split("://", 1)[-1].rsplit(":", 1)[0].strip("[]")
+    if is_loopback(shown):
+        if host in WILDCARDS:
+            lines.append(_("No network found: phones cannot join until this computer is on "
+                           "the room's network (then start again)."))
+        else:
+            lines.append(_("Listening on {host}: only this computer can open these pages.")
+                         .format(host=host))
+    elif host in WILDCARDS:
+        lines.append(_("Listening on every interface. Local only: clameur up --host "
+                       "127.0.0.1"))
+    else:
+        lines.append(_("Listening on {host}.").format(host=host))
+    return lines
+
+
+def _unbreakable(line: str) -> bool:
+    """An indented URL or token: cut, it could not be copied or typed."""
+    return line.startswith("  ") and " " not in line.strip()
+
+
+def compose_banner(lines: list[str], qr: list[str], qr_width: int, columns: int) -> str:
+    """The text beside the terminal's QR code when the terminal is wide enough, else under
+    it; lines other than URLs and the token are wrapped to the space left."""
+    column = columns - qr_width - QR_GAP
+    side = column >= MIN_COLUMN and all(len(line) <= column for line in lines
+                                        if _unbreakable(line))
+    width = column if side else max(columns, MIN_COLUMN)
+    text: list[str] = []
+    for line in lines:
+        if _unbreakable(line) or len(line) <= width:
+            text.append(line)
+        else:
+            indent = line[:len(line) - len(line.lstrip())]
+            text.extend(textwrap.wrap(line, width, initial_indent="", subsequent_indent=indent))
+    if not side:
+        return "\n".join([*qr, "", *text])
+    rows = max(len(qr), len(text) + 1)
+    blank = " " * qr_width
+    merged = []
+    for n in range(rows):
+        left = qr[n] if n < len(qr) else blank
+        right = text[n - 1] if 0 < n <= len(text) else ""
+        merged.append(f"{left}{' ' * QR_GAP}{right}".rstrip())
+    return "\n".join(merged)
+
+
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
-    host = args.host or settings.host
+    host = listen_host(args, settings)
     port = args.port if args.port is not None else int(settings.port)
+    lang = from_locale(args.lang or settings.lang or None)
     with_tui = not args.no_tui and sys.stdin.isatty()
     _exit_on_sigterm()
     with redis_for(settings) as url:
@@ -125,25 +220,37 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
 
         token, fresh = with_redis(local, demo)
         base = public_base(settings, host, port)
+        here = local_base(host, port)
         children = _start_children(host, port, url, base, data_dir if with_tui else None)
         try:
-            _wait_healthy(f"http://127.0.0.1:{port}", children[0])
-            print(f"\nClameur is up.\n  wall:      {base}/wall/{DEMO_SLUG}\n"
-                  f"  audience:  {base}/e/{DEMO_SLUG}\n"
-                  f"  moderator token{' (new)' if fresh else ''}: {token}\n"
-                  f"  (kept in {token_path})\n", flush=True)
+            _wait_healthy(here, children[0])
+            lines = banner_lines(lang, base, host, token, fresh, token_path)
+            if sys.stdout.isatty():
+                qr = qr_terminal(f"{base}/e/{DEMO_SLUG}")
+                width = len(qr_terminal(f"{base}/e/{DEMO_SLUG}", colour=False)[0])
+                print("\n" + compose_banner(lines, qr, width,
+                                            shutil.get_terminal_size().columns), flush=True)
+            else:
+                print("\n" + "\n".join(lines), flush=True)
             if not with_tui:
                 return children[0].wait()
-            return _run_tui(f"http://127.0.0.1:{port}", token, args.lang)
+            try:
+                input(gettext(lang, "Press Enter to open the moderation desk (Ctrl+C stops "
+                                    "everything).") + " ")
+            except EOFError:
+                pass
+            code = _run_tui(here, token, lang, f"{base}/e/{DEMO_SLUG}", data_dir)
+            print(gettext(lang, "Stopping: the wall, the phones' page, SMS and the sources "
+                                "are off until clameur up runs again."), flush=True)
+            return code
         except KeyboardInterrupt:
             return 0
         finally:
             _stop_children(children)
 
 
-def _run_tui(server: str, token: str, lang: str | None) -> int:
+def _run_tui(server: str, token: str, lang: str, audience_url: str, data_dir: Path) -> int:
     from moderator_tui.main import run
 
-    return run(server=server, token=token, event=DEMO_SLUG, lang=lang, insecure=False)
-
-
+    return run(server=server, token=token, event=DEMO_SLUG, lang=lang, insecure=False,
+               audience_url=audience_url, stops_wall=True, spool_dir=str(data_dir))
