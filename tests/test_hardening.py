@@ -7,7 +7,7 @@ timeout) is asked of a real `clameur serve` over raw sockets."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -16,7 +16,9 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from tests.conftest import EventFixture
+from tests.support.clients import FeedClient, approved
 from tests.support.inprocess import BASE_URL, InProcessApp
+from tests.support.servers import ServerProcess
 from tests.support.timing import timeout
 from wall.i18n import from_accept_language
 from wall.store import keys
@@ -140,3 +142,68 @@ async def test_one_address_cannot_hold_more_than_its_share(redis_url: str,
             release.set()
             assert [t.status_code for t in await asyncio.gather(*slow)] == [202, 202]
             assert (await phone.post(path, json={"text": "après"})).status_code == 202
+
+
+@pytest.fixture(scope="module")
+def room_server(redis_url: str) -> Iterator[ServerProcess]:
+    """A real `clameur serve` with a one-second read timeout."""
+    proc = ServerProcess(redis_url=redis_url, env={"CLAMEUR_READ_TIMEOUT_SECONDS": "1"})
+    yield proc.start()
+    proc.stop()
+
+
+async def raw_exchange(server: ServerProcess, data: bytes) -> bytes:
+    """Send `data` on a fresh connection (as far as the server lets it), then read what the
+    server answers until it closes the connection."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    try:
+        for start in range(0, len(data), 64 * 1024):
+            writer.write(data[start:start + 64 * 1024])
+            await writer.drain()
+    except (ConnectionResetError, BrokenPipeError):
+        pass  # refused mid-way: what it answered is still to be read
+    try:
+        return await asyncio.wait_for(reader.read(), timeout(10))
+    except ConnectionResetError:
+        return b""
+    finally:
+        writer.close()
+
+
+async def test_a_1_mb_header_gets_431_and_a_12_kb_one_passes(room_server: ServerProcess
+                                                              ) -> None:
+    """A request head past 16 KB is refused with 431 (and the security headers) before it
+    is read whole; a cookie-heavy 12 KB head is served; the server stays healthy."""
+    huge = (b"GET /healthz HTTP/1.1\r\nHost: wall\r\nX-Big: " + b"a" * 1024 * 1024
+            + b"\r\n\r\n")
+    answer = await raw_exchange(room_server, huge)
+    assert answer.startswith(b"HTTP/1.1 431 "), answer[:100]
+    assert b"content-security-policy:" in answer.lower()
+    fine = (b"GET /healthz HTTP/1.1\r\nHost: wall\r\nCookie: " + b"c" * 12 * 1024
+            + b"\r\nConnection: close\r\n\r\n")
+    assert (await raw_exchange(room_server, fine)).startswith(b"HTTP/1.1 200 ")
+
+
+async def test_stalled_requests_are_closed_while_a_wall_keeps_receiving(
+        room_server: ServerProcess, event: EventFixture) -> None:
+    """Fifty connections that send half a head (and one that sends nothing) get 408 and are
+    closed after the read timeout; meanwhile a wall receives what is approved."""
+    async with httpx.AsyncClient(base_url=room_server.url, timeout=10) as http:
+        wall = await FeedClient.connect(f"{room_server.ws_url}/ws/wall/{event.slug}")
+        await wall.next("snapshot")
+        stalled = []
+        for n in range(51):
+            reader, writer = await asyncio.open_connection("127.0.0.1", room_server.port)
+            if n:
+                writer.write(b"GET /e/x HTTP/1.1\r\nHost: wall\r\nX-Slow: ")
+            stalled.append((reader, writer))
+        await approved(http, event.slug, "pendant l'attente", event.token)
+        assert (await wall.next("item"))["item"]["text"] == "pendant l'attente"
+        answers = await asyncio.gather(*(asyncio.wait_for(r.read(), timeout(15))
+                                         for r, _ in stalled))
+        for _, writer in stalled:
+            writer.close()
+        assert all(a.startswith(b"HTTP/1.1 408 ") for a in answers), answers[0][:80]
+        await approved(http, event.slug, "après", event.token)
+        assert (await wall.next("item"))["item"]["text"] == "après"
+        await wall.close()

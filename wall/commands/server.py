@@ -11,6 +11,7 @@ import uvicorn
 from wall.app import create_app
 from wall.config import Settings
 from wall.embedded import redis_for
+from wall.httpguard import configure, raise_file_limit
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,7 +23,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _uvicorn_config(settings: Settings, url: str, host: str, port: int) -> uvicorn.Config:
-    return uvicorn.Config(
+    # configure: request heads capped (431) and timed (408), see wall/httpguard.py.
+    return configure(uvicorn.Config(
         create_app(settings, redis_url=url), host=host, port=port, log_level="info",
         access_log=settings.access_log.strip().lower() in ("1", "true", "yes", "on"),
         proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies, lifespan="on",
@@ -32,7 +34,7 @@ def _uvicorn_config(settings: Settings, url: str, host: str, port: int) -> uvico
         ws_per_message_deflate=False,
         # A client that never completes its closing handshake must not hold a restart.
         timeout_graceful_shutdown=3,
-    )
+    ), settings)
 
 
 def _exit_on_sigterm() -> None:
@@ -49,6 +51,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     host = args.host or settings.host
     port = args.port if args.port is not None else int(settings.port)
     _exit_on_sigterm()
+    raise_file_limit()
     with redis_for(settings) as url:
         server = uvicorn.Server(_uvicorn_config(settings, url, host, port))
         tune_gc()
