@@ -47,7 +47,8 @@ class Settings:
                                   "points at a Redis Cluster node.")
     data_dir: str = setting("CLAMEUR_DATA_DIR", "./var", "Where the embedded Redis keeps its "
                              "append-only file.")
-    host: str = setting("CLAMEUR_HOST", "127.0.0.1", "Address `clameur serve` listens on.")
+    host: str = setting("CLAMEUR_HOST", "127.0.0.1", "Address `clameur serve` listens on "
+                         "(`clameur up` too when set; unset, up listens on 0.0.0.0).")
     port: str = setting("PORT", "8000", "Port `clameur serve` listens on.")
     public_url: str = setting("CLAMEUR_PUBLIC_URL", "", "The public base URL (https://...) "
                                "used in QR codes and for webhook signatures.")
