@@ -53,7 +53,12 @@
     });
   }
 
+  // A batch sent over HTTP without an answer is resent as it is, with its id: the server
+  // counts an id once, so a lost answer never doubles the taps.
+  let unanswered = null, sending = false;
   async function flushTaps() {
+    if (sending) return;
+    if (unanswered) return sendTaps(unanswered);
     const counts = {};
     for (const [kind, n] of Object.entries(pendingTaps)) {
       if (n > 0) counts[kind] = Math.min(n, MAX_BATCH);
@@ -61,15 +66,23 @@
     if (!Object.keys(counts).length) return;
     for (const [kind, n] of Object.entries(counts)) pendingTaps[kind] -= n;
     if (feedLink.send({ type: "reactions", counts })) return;
+    return sendTaps({ counts, batch: newId() });
+  }
+
+  async function sendTaps(batch) {
+    sending = true;
+    unanswered = batch;
     try {
       const res = await fetch(`/api/events/${slug}/reactions`, {
         method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ counts }), keepalive: true,
+        body: JSON.stringify(batch), keepalive: true,
       });
       if (res.status === 403) close();
-      if (res.status >= 500) throw new Error(String(res.status));
+      if (res.status < 500) unanswered = null; // answered (a refusal too): never resent
     } catch (err) {
-      for (const [kind, n] of Object.entries(counts)) pendingTaps[kind] += n; // retried later
+      // no answer: resent at the next flush
+    } finally {
+      sending = false;
     }
   }
 

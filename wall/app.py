@@ -64,10 +64,11 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         redis = connect(url, cluster=settings.redis_cluster == "1")
         hub = Hub(redis, queue_bound=int(settings.ws_queue))
+        limiter, metrics = RateLimiter(redis, settings.rate_limits), Metrics(hub)
         state = AppState(
             settings=settings, redis=redis, secret=await process_secret(redis, settings),
-            hub=hub, events=EventCache(redis), limiter=RateLimiter(redis, settings.rate_limits),
-            metrics=Metrics(hub), reactions=ReactionCounter(redis),
+            hub=hub, events=EventCache(redis), limiter=limiter, metrics=metrics,
+            reactions=ReactionCounter(redis, limiter, metrics),
             templates=pages.make_environment())
         app.state.clameur = state
         state.reactions.start()

@@ -41,6 +41,10 @@ class Metrics:
                                  ["action", "result"], registry=self.registry)
         self.taps = Counter("clameur_reaction_taps", "Reaction taps accepted",
                             registry=self.registry)
+        self.taps_dropped = Counter(
+            "clameur_reaction_taps_dropped", "Socket reaction taps dropped: held past the "
+            "bound while Redis was unreachable, or unwritten at shutdown",
+            registry=self.registry)
         self.limited = Counter("clameur_rate_limited", "Requests refused or dropped by a limit",
                                ["entry"], registry=self.registry)
         self.registry.register(_HubCollector(hub))

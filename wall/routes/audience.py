@@ -3,11 +3,12 @@
 | route | answers |
 | --- | --- |
 | `POST /api/events/{slug}/posts` | `202 {"id", "status"}`; 403 closed/not open, 422, 429 |
-| `POST /api/events/{slug}/reactions` | `202 {"accepted": n}` (taps past a limit: 0) |
+| `POST /api/events/{slug}/reactions` | `202 {"accepted": n}` once stored (past a limit: 0) |
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -28,6 +29,7 @@ from wall.routes._shared import (
     refusal_error,
     with_status,
 )
+from wall.store.reactions import add_checked
 
 
 def _post_fields(data: dict[str, Any]) -> tuple[str, str, str]:
@@ -76,24 +78,39 @@ async def create_post(request: Request) -> Response:
     return response
 
 
+_BATCH_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _batch_id(data: dict[str, Any]) -> str:
+    """The client's optional id of a batch of taps, so that sending it again (the answer
+    was lost) counts it once."""
+    batch = data.get("batch", "")
+    if batch is None or batch == "":
+        return ""
+    if not isinstance(batch, str) or not _BATCH_ID.fullmatch(batch):
+        raise Invalid("batch", "batch must be 1 to 64 letters, digits, '-' or '_'")
+    return batch
+
+
 async def create_reactions(request: Request) -> Response:
     state = app_state(request)
     event = await audience_event(request)
     event = with_status(event, await live_status(request, event))
-    counts = reaction_counts(event, await read_json_object(request))
+    data = await read_json_object(request)
+    counts, batch = reaction_counts(event, data), _batch_id(data)
     Gate(status=event.status).check()
     taps = sum(counts.values())
     device, new_device = device_id(request)
-    limited = await state.limiter.hit(
-        event.slug, [("reaction_device", device), ("reaction_ip", client_ip(request))], taps)
-    if limited:
-        # Past the limit taps are dropped silently: a reaction is never worth an error.
+    # Written before the answer: `accepted` taps are in Redis. Past a limit they are dropped
+    # silently (a reaction is never worth an error); a batch id sent again counts once.
+    accepted = await add_checked(state.redis, event.slug, counts, state.limiter.plan(
+        event.slug, [("reaction_device", device), ("reaction_ip", client_ip(request))], taps),
+        batch=batch, scope=device)
+    if accepted:
+        state.metrics.taps.inc(accepted)
+    else:
         state.metrics.limited.labels("reaction").inc()
-        return JSONResponse({"accepted": 0}, status_code=202)
-    for kind, n in counts.items():
-        state.reactions.add(event.slug, kind, n)
-    state.metrics.taps.inc(taps)
-    response = JSONResponse({"accepted": taps}, status_code=202)
+    response = JSONResponse({"accepted": accepted}, status_code=202)
     if new_device:
         set_device_cookie(request, response, device)
     return response

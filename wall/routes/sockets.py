@@ -14,12 +14,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from wall import protocol
 from wall.appstate import app_state
 from wall.auth import authorise, bearer
-from wall.identity import device_id
+from wall.identity import client_ip, device_id, signed_device
 from wall.live.hub import Subscription
 from wall.live.presence import presence
 from wall.models import Event
 from wall.moderation.gate import Refused, refusal_frame, refuse_status
-from wall.ratelimit import TokenBucket
 from wall.routes._shared import live_status, moderator_name, reaction_counts, with_status
 from wall.store.client import StoreError
 from wall.store.feed import (
@@ -163,7 +162,10 @@ async def audience_socket(ws: WebSocket) -> None:
     async def receive() -> None:
         state = app_state(ws)
         event = await state.events.get(ws.path_params["slug"])
-        taps = TokenBucket.for_taps(state.limiter.limits)
+        # Taps count against the device's and the address's budgets, shared by every
+        # socket and process (wall/live/reactions.py): the device is the signed cookie
+        # the upgrade request carried.
+        tapper = (signed_device(ws), client_ip(ws))
         handled = 0
         while True:
             message = await ws.receive()
@@ -180,15 +182,16 @@ async def audience_socket(ws: WebSocket) -> None:
             with contextlib.suppress(ValueError):
                 data = json.loads(text)
                 if isinstance(data, dict) and data.get("type") == protocol.REACTIONS:
-                    await _taps(ws, event, data, taps)
+                    await _taps(ws, event, data, tapper)
 
     await _feed_socket(ws, receive)
 
 
 async def _taps(ws: WebSocket, event: Event, data: dict[str, Any],
-                taps: TokenBucket | None) -> None:
-    """Count a frame of taps, unless the event refuses them (then say so) or they are past
-    the connection's budget (then drop them silently: a tap is never worth an error)."""
+                tapper: tuple[str, str]) -> None:
+    """Count a frame of taps, unless the event refuses them (then say so); past the
+    device's or the address's budget they are dropped silently (a tap is never worth an
+    error) when the batch is written."""
     # Checked per frame: an event closed a second ago takes no more taps. The hub tracks
     # the status from the feed (no Redis round trip).
     try:
@@ -200,9 +203,7 @@ async def _taps(ws: WebSocket, event: Event, data: dict[str, Any],
         counts = reaction_counts(event, data)
     except HTTPException:
         return
-    if taps is None or taps.take(sum(counts.values())):
-        for kind, n in counts.items():
-            app_state(ws).reactions.add(event.slug, kind, n)
+    app_state(ws).reactions.offer(event.slug, counts, *tapper)
 
 
 async def moderate_socket(ws: WebSocket) -> None:

@@ -107,6 +107,17 @@ def reactions_timeline(slug: str) -> str:
     return _k(slug, "rx-minutes")
 
 
+def reactions_applied(slug: str) -> str:
+    """Hash: server process id -> sequence number of its last tap batch written (a batch
+    sent again is not counted twice), expires a day after the last write."""
+    return _k(slug, "rx-applied")
+
+
+def reactions_batch(slug: str, scope: str, batch: str) -> str:
+    """String: taps accepted for one client's batch id (`scope`: its device), ten minutes."""
+    return _k(slug, f"rx-batch:{scope}:{batch}")
+
+
 def authors(slug: str) -> str:
     """Hash: author key -> JSON (approved, rejected, banned, trusted)."""
     return _k(slug, "authors")
