@@ -11,17 +11,19 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+import websockets
 from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.routing import Route
 
-from tests.conftest import EventFixture
+from tests.conftest import EventFixture, make_event
 from tests.support.clients import FeedClient, approved
 from tests.support.inprocess import BASE_URL, InProcessApp
 from tests.support.servers import ServerProcess
 from tests.support.timing import timeout
 from wall.i18n import from_accept_language
 from wall.store import keys
+from wall.store.events import update_event
 
 MALFORMED = {
     "3,000 nested [": b'{"text": ' + b"[" * 3000 + b"]" * 3000 + b"}",
@@ -207,3 +209,54 @@ async def test_stalled_requests_are_closed_while_a_wall_keeps_receiving(
         await approved(http, event.slug, "après", event.token)
         assert (await wall.next("item"))["item"]["text"] == "après"
         await wall.close()
+
+
+async def test_a_draft_shows_no_title_hashtags_or_sms_number(app_client: httpx.AsyncClient,
+                                                             redis: Redis) -> None:
+    """A draft's phone and wall pages only say "not open yet" (and reload themselves); its
+    QR code is a 404 and its theme unknown; once open, the wall shows the title."""
+    draft = await make_event(redis, status="draft", theme={"accent": "#ffd700"},
+                             hashtags=["motdiese"], sms_number="+33 6 99 88 77 66",
+                             sms_keyword="SURPRISE")
+    await update_event(redis, draft.slug, {"title": "Lancement secret"})
+    for path in (f"/e/{draft.slug}", f"/wall/{draft.slug}"):
+        res = await app_client.get(path)
+        assert res.status_code == 200 and "pas encore ouvert" in res.text
+        assert 'http-equiv="refresh"' in res.text and "set-cookie" not in res.headers
+        for shown in ("Lancement secret", "motdiese", "99 88", "SURPRISE", "ffd700"):
+            assert shown not in res.text, (path, shown)
+    assert (await app_client.get(f"/e/{draft.slug}/qr.svg")).status_code == 404
+    theme = await app_client.get(f"/wall/{draft.slug}/theme.css")
+    assert "ffd700" not in theme.text
+    await update_event(redis, draft.slug, {"status": "open"})
+    opened = await app_client.get(f"/wall/{draft.slug}")
+    assert "Lancement secret" in opened.text
+    qr = await app_client.get(f"/e/{draft.slug}/qr.svg")
+    assert qr.status_code == 200 and "public" not in qr.headers["cache-control"]
+
+
+async def test_a_draft_refuses_feed_sockets(room_server: ServerProcess, redis: Redis) -> None:
+    """Wall and audience sockets of a draft close with 4404, like an unknown event's."""
+    draft = await make_event(redis, status="draft")
+    for role in ("wall", "audience"):
+        client = await FeedClient.connect(f"{room_server.ws_url}/ws/{role}/{draft.slug}")
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await client.next()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4404
+
+
+@pytest.mark.parametrize("after", ["+1", " 1", "1_0", "\u0661-0", "1-\u0661",
+                                   "18446744073709551616-0", "9" * 25,
+                                   "99999999999999-0"])
+async def test_an_after_redis_would_refuse_gets_a_snapshot(
+        room_server: ServerProcess, event: EventFixture, after: str) -> None:
+    """`?after=` values Python's int() takes but Redis refuses (signs, blanks, underscores,
+    Arabic digits, past 2^64), and positions the feed never gave: a snapshot, not 1013."""
+    async with httpx.AsyncClient(base_url=room_server.url, timeout=10) as http:
+        await approved(http, event.slug, "déjà là", event.token)
+    url = httpx.URL(f"{room_server.ws_url}/ws/wall/{event.slug}", params={"after": after})
+    wall = await FeedClient.connect(str(url))
+    snapshot = await wall.next()
+    assert snapshot["type"] == "snapshot", snapshot
+    assert [i["text"] for i in snapshot["items"]] == ["déjà là"]
+    await wall.close()

@@ -124,6 +124,14 @@ def audience_language(request: Request, event: Event) -> str:
                                 default=event_language(event))
 
 
+def not_open(request: Request, event: Event) -> Response:
+    """A draft's page: says it is not open yet, reloads itself, shows none of its settings
+    (title, hashtags, SMS number, theme) and sets nothing."""
+    response = render(request, "not_open.html", lang=event_language(event))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 async def audience_page(request: Request) -> Response:
     """The phone page. It also sets the signed device cookie when the phone has none, so
     that its socket and its first post already carry it (a post answered with a new
@@ -131,6 +139,8 @@ async def audience_page(request: Request) -> Response:
     event = await get_event(app_state(request).redis, request.path_params["slug"])
     if event is None:
         return render(request, "not_found.html", status=404)
+    if event.status == "draft":
+        return not_open(request, event)
     response = render(request, "audience.html", lang=audience_language(request, event),
                       **page_context(request, event))
     device, new = device_id(request)
@@ -143,21 +153,25 @@ async def wall_page(request: Request) -> Response:
     event = await get_event(app_state(request).redis, request.path_params["slug"])
     if event is None:
         return render(request, "not_found.html", status=404)
+    if event.status == "draft":
+        return not_open(request, event)
     return render(request, "wall.html", lang=wall_language(request, event),
                   **page_context(request, event))
 
 
 async def qr_code(request: Request) -> Response:
     event = await get_event(app_state(request).redis, request.path_params["slug"])
-    if event is None:
+    if event is None or event.status == "draft":
         return Response("not found", status_code=404, media_type="text/plain")
+    # Not `public`: no shared cache keeps (or serves to another room) a join URL.
     return Response(qr_svg(audience_url(request, event.slug)), media_type="image/svg+xml",
-                    headers={"Cache-Control": "public, max-age=300"})
+                    headers={"Cache-Control": "private, no-cache"})
 
 
 async def theme_stylesheet(request: Request) -> Response:
     event = await get_event(app_state(request).redis, request.path_params["slug"])
-    css = theme_css(clean_theme(event.theme)) if event else "/* unknown event */\n"
+    shown = event is not None and event.status != "draft"
+    css = theme_css(clean_theme(event.theme)) if event and shown else "/* unknown event */\n"
     return Response(css, media_type="text/css", headers={"Cache-Control": THEME_CACHE})
 
 

@@ -137,6 +137,10 @@ async def _feed_socket(ws: WebSocket, receive: Any) -> None:
     event = await _event(ws)
     if event is None:
         return
+    if event.status == "draft":
+        # A draft is not public: its feed sockets are refused like an unknown event's.
+        await _refuse(ws, CLOSE_UNKNOWN)
+        return
     if await app_state(ws).limiter.hit(event.slug, _connect_checks(ws)):
         await _refuse(ws, CLOSE_RATE_LIMITED)
         return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from wall import protocol
 from wall.models import Item
 from wall.store import keys
@@ -18,12 +20,16 @@ def parse_id(position: str) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
+_ID = re.compile(r"[0-9]{1,20}(-[0-9]{1,20})?", re.ASCII)
+
+
 def valid_position(position: str) -> bool:
-    try:
-        ms, seq = parse_id(position)
-    except ValueError:
+    """A stream id Redis itself accepts: ASCII digits, each part below 2^64 (Python's int()
+    also takes "+1", " 1", "1_0" or Arabic digits, which Redis refuses)."""
+    if not _ID.fullmatch(position):
         return False
-    return ms >= 0 and seq >= 0
+    ms, seq = parse_id(position)
+    return ms < 2**64 and seq < 2**64
 
 
 def feed_message(position: str, fields: dict[str, str], item: Item | None = None
@@ -74,9 +80,16 @@ async def with_bodies(redis: Client, slug: str, entries: list[StreamEntry]
 
 
 async def needs_snapshot(redis: Client, slug: str, after: str) -> bool:
-    """True when `after` is older than what the feed still holds."""
-    floor = await redis.get(keys.feed_floor(slug))
-    return floor is not None and parse_id(after) < parse_id(floor)
+    """True when `after` is older than what the feed still holds, or newer than its last
+    entry (a position this feed never gave: live entries up to it would be skipped)."""
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.get(keys.feed_floor(slug))
+        pipe.xrevrange(keys.feed(slug), count=1)
+        floor, last = await pipe.execute()
+    if floor is not None and parse_id(after) < parse_id(floor):
+        return True
+    newest = parse_id(last[0][0]) if last else (0, 0)
+    return parse_id(after) > newest
 
 
 async def read_after(redis: Client, slug: str, after: str, count: int = 1000) -> list[StreamEntry]:
