@@ -22,6 +22,9 @@ from tests.support.inprocess import BASE_URL, InProcessApp
 from tests.support.servers import ServerProcess
 from tests.support.timing import timeout
 from wall.i18n import from_accept_language
+from wall.models import Event, Item
+from wall.moderation.links import LINK_MARK, has_link, remove_links
+from wall.moderation.rules import content_verdict
 from wall.store import keys
 from wall.store.events import update_event
 
@@ -260,3 +263,23 @@ async def test_an_after_redis_would_refuse_gets_a_snapshot(
     assert snapshot["type"] == "snapshot", snapshot
     assert [i["text"] for i in snapshot["items"]] == ["déjà là"]
     await wall.close()
+
+
+@pytest.mark.parametrize("text", ["achetez sur spam.de", "voir promo.shop", "x.ru/abc",
+                                  "bücher.de", "exemple.рф", "a.co.uk", "go www.x.y now",
+                                  "https://a.b/c", "site.fr:8080/x"])
+def test_links_are_found_by_the_public_suffix_list(text: str) -> None:
+    """Country and new endings (.de, .ru, .shop, IDN) count; `links: block` rejects them."""
+    event = Event(slug="e", title="t", links="block")
+    item = Item(id="i", event="e", source="web", source_id="s", author="", text=text,
+                received_at="")
+    verdict = content_verdict(event, item)
+    assert verdict is not None and verdict.rule == "links-blocked", text
+    assert LINK_MARK in remove_links(text)
+
+
+@pytest.mark.parametrize("text", ["super.Merci", "version 1.5", "R.E.M.", "co.uk",
+                                  "rapport.pdf", "fin de phrase.", "a..b"])
+def test_sentences_without_a_real_ending_are_not_links(text: str) -> None:
+    """A missing space after a full stop or a version number is not a link."""
+    assert not has_link(text) and remove_links(text) == text

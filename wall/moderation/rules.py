@@ -8,10 +8,11 @@ insults (wall/moderation/lists/insults.txt) and its own added words rejected by 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from wall.models import Event, Item
+from wall.moderation.links import has_link
+from wall.moderation.links import remove_links as remove_links  # intake's import
 from wall.moderation.wordlist import first_match, matcher
 from wall.store.authors import author_flags
 from wall.store.client import Client
@@ -27,21 +28,11 @@ class Verdict:
 UNSCREENED = Verdict("", "")
 
 
-URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*"
-                 r"\.(?:com|net|org|fr|io|ly|gl|co|info|biz|xyz|me|be|eu)(?:/\S*)?\b")
-LINK_MARK = "🔗"
-
-
-def remove_links(text: str) -> str:
-    """The text with each link replaced by a link mark (event setting `links: remove`)."""
-    return URL.sub(LINK_MARK, text)
-
-
 def content_verdict(event: Event, item: Item) -> Verdict | None:
     """Rules on the text itself (the author's name included: it is shown too): blocked
     links reject; a word of the list holds, or with `wordlist: reject` a reviewed insult or
     one of the event's own words rejects. The event's allowed words never match."""
-    if event.links == "block" and URL.search(item.text):
+    if event.links == "block" and has_link(item.text):
         return Verdict("reject", "links-blocked")
     if event.blocklist != "on" and not event.blocked_words:
         return None
