@@ -17,7 +17,7 @@ import time
 from benchmarks.infra import raise_open_files
 from benchmarks.report import Row, table
 
-FIGURES = ("posts", "reactions", "fanout", "slow", "idle", "scaleout")
+FIGURES = ("posts", "reactions", "votes", "fanout", "slow", "idle", "scaleout")
 
 
 def machine() -> str:

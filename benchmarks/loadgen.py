@@ -5,7 +5,10 @@ Modes (every client waits for its first frame, the snapshot, before `ready` is p
 - `tap`: audience sockets sending `{"type": "reactions", "counts": {...}}` at `rate`
   messages/s in all, for `duration` seconds after `go`;
 - `idle`: sockets that only stay connected;
-- `slow`: sockets that stop reading after the snapshot (and report how they were closed).
+- `slow`: sockets that stop reading after the snapshot (and report how they were closed);
+- `vote`: audience sockets of phones (each with its signed device cookie: `devices` is
+  the id prefix) sending `{"type": "vote", "poll", "option"}` at `rate` votes/s in all,
+  for `duration` seconds after `go`, then waiting for every `voted` answer.
 Times are `time.monotonic()`, one clock for every process of the machine.
 """
 
@@ -21,10 +24,12 @@ from typing import Any
 
 import uvloop
 
-from benchmarks.infra import raise_open_files
+from benchmarks.infra import SERVER_ENV, raise_open_files
 from benchmarks.wsclient import FrameClient, connect
+from wall.identity import DEVICE_COOKIE, device_signer
 
 ITEM, REACTIONS = b'"type":"item"', b'"type":"reactions"'
+POLL, VOTED = b'{"type":"poll"', b'{"type":"voted"'
 WRITE_HIGH = 256 * 1024
 
 
@@ -37,6 +42,9 @@ class Listener:
         self.ids: list[str] = []
         self.reactions: list[float] = []
         self.totals: dict[str, int] = {}
+        self.polls: list[float] = []
+        self.poll: dict[str, Any] = {}
+        self.voted: list[float] = []
         self.snapshot = asyncio.get_running_loop().create_future()
 
     def on_text(self, client: FrameClient, payload: bytes, now: float) -> None:
@@ -50,6 +58,11 @@ class Listener:
         elif REACTIONS in payload:
             self.reactions.append(now)
             self.totals = json.loads(payload)["totals"]
+        elif payload.startswith(VOTED):
+            self.voted.append(now)
+        elif payload.startswith(POLL):
+            self.polls.append(now)
+            self.poll = json.loads(payload)["poll"]
 
 
 async def open_clients(config: dict[str, Any], keep_ids: bool = False,
@@ -58,11 +71,13 @@ async def open_clients(config: dict[str, Any], keep_ids: bool = False,
     ports, path, n = config["ports"], config["path"], config["clients"]
     out: list[tuple[FrameClient, Listener]] = []
     batch = config.get("batch", 100)
+    devices = config.get("devices", "")
     for start in range(0, n, batch):
         listeners = [Listener(keep_ids) for _ in range(start, min(n, start + batch))]
         clients = await asyncio.gather(*[
             connect(config.get("host", "127.0.0.1"), ports[(start + i) % len(ports)], path,
-                    on_text=listener.on_text, rcvbuf=rcvbuf)
+                    on_text=listener.on_text, rcvbuf=rcvbuf,
+                    cookie=device_cookie(f"{devices}-{start + i}") if devices else "")
             for i, listener in enumerate(listeners)])
         await asyncio.wait_for(asyncio.gather(*[lst.snapshot for lst in listeners]), 60)
         out.extend(zip(clients, listeners, strict=True))
@@ -93,6 +108,59 @@ async def tap(clients: list[FrameClient], rate: float, duration: float) -> Count
     return sent
 
 
+def device_cookie(device: str) -> str:
+    """The signed device cookie a phone's page gets (the bench server's secret)."""
+    signed = device_signer(SERVER_ENV["CLAMEUR_SECRET"]).sign(device).decode()
+    return f"{DEVICE_COOKIE}={signed}"
+
+
+async def vote(clients: list[FrameClient], rate: float, duration: float, poll: str,
+               options: int) -> tuple[int, dict[int, int]]:
+    """Send `rate` votes/s over `clients` for `duration` s, open loop like `tap` (each
+    phone changes its mind as it goes); (votes sent, each client's last option)."""
+    last: dict[int, int] = {}
+    start = time.monotonic()
+    n = sent = 0
+    while (now := time.monotonic()) < start + duration:
+        due = int(rate * (now - start)) - n
+        for _ in range(due):
+            index = n % len(clients)
+            client = clients[index]
+            transport = client.transport
+            option = (n // len(clients) + index) % options
+            n += 1
+            if transport is None or transport.get_write_buffer_size() > WRITE_HIGH:
+                continue
+            client.send(b'{"type":"vote","poll":"%s","option":%d}' % (poll.encode(), option))
+            last[index] = option
+            sent += 1
+        await asyncio.sleep(0.005)
+    return sent, last
+
+
+async def serve_votes(pairs: list[tuple[FrameClient, Listener]], config: dict[str, Any]
+                      ) -> None:
+    """`go` votes for `duration` seconds, waits for every answer, prints what was sent:
+    votes, answers (`voted`), when the last answer came, and the tally of last votes."""
+    async for line in commands():
+        if line == "go":
+            clients = [client for client, _ in pairs]
+            before = sum(len(lst.voted) for _, lst in pairs)
+            sent, last = await vote(clients, config["rate"], config["duration"],
+                                    config["poll"], config["options"])
+            acked = 0
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                acked = sum(len(lst.voted) for _, lst in pairs) - before
+                if acked >= sent:
+                    break
+                await asyncio.sleep(0.02)
+            tally = Counter(str(option) for option in last.values())
+            say(sent={"votes": sent, "acked": acked, "tally": dict(tally),
+                      "last_ack": max((lst.voted[-1] for _, lst in pairs if lst.voted),
+                                      default=0.0)})
+
+
 async def commands() -> AsyncIterator[str]:
     """Lines from the coordinator on stdin, until `stop` or end of input."""
     loop = asyncio.get_running_loop()
@@ -117,6 +185,8 @@ def listen_result(pairs: list[tuple[FrameClient, Listener]], detail: bool) -> di
         "closes": Counter(str(c.close_code) for c, _ in pairs if c.close_code),
         "reaction_times": [lst.reactions for lst in listeners[:20]],
         "totals": [lst.totals for lst in listeners],
+        "poll_times": [lst.polls for lst in listeners[:20]],
+        "polls": [lst.poll for lst in listeners],
     }
     if detail:
         result["arrivals"] = [lst.items for lst in listeners]
@@ -167,6 +237,8 @@ async def main(config: dict[str, Any]) -> None:
     say(ready={"connected": len(pairs)})
     if mode == "tap":
         await serve_taps(pairs, config["rate"], config["duration"])
+    elif mode == "vote":
+        await serve_votes(pairs, config)
     else:
         await serve_listeners(pairs, mode)
     for client, _ in pairs:

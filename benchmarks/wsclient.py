@@ -123,8 +123,9 @@ class FrameClient(asyncio.Protocol):
 
 
 async def connect(host: str, port: int, path: str, on_text: OnText | None = None,
-                  rcvbuf: int = 0) -> FrameClient:
-    """Open a WebSocket to `ws://host:port/path` and wait for the `101`."""
+                  rcvbuf: int = 0, cookie: str = "") -> FrameClient:
+    """Open a WebSocket to `ws://host:port/path` and wait for the `101` (`cookie`: a
+    Cookie header, as a phone's page sends its signed device cookie)."""
     loop = asyncio.get_running_loop()
     if rcvbuf:
         # Set before connecting, so the advertised TCP window stays small: the server's
@@ -137,11 +138,12 @@ async def connect(host: str, port: int, path: str, on_text: OnText | None = None
     else:
         _, client = await loop.create_connection(lambda: FrameClient(on_text), host, port)
     key = base64.b64encode(os.urandom(16)).decode()
+    extra = f"Cookie: {cookie}\r\n" if cookie else ""
     assert client.transport is not None
     client.transport.write(
         f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
         f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-        f"Sec-WebSocket-Version: 13\r\n\r\n".encode())
+        f"Sec-WebSocket-Version: 13\r\n{extra}\r\n".encode())
     head = await asyncio.wait_for(client.handshake, timeout=30)
     if not client.upgraded:
         client.transport.close()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from moderator_tui import i18n
+from moderator_tui.asks import AsksDesk
 from moderator_tui.client import ApiError, DeskClient, Offline
 from moderator_tui.config import DeskConfig
 from moderator_tui.i18n import _
@@ -38,6 +39,8 @@ class DeskSession:
         self.outbox = Outbox(self.model, self.client, self.changed,
                              lambda: self.schedule("queue"))
         self.listeners: list[Callable[[], None]] = []
+        # Questions, polls and the wall's mode (moderator_tui/asks.py).
+        self.asks = AsksDesk(self.client, self.changed, self.model.notify)
         self._waiters: set[asyncio.Event] = set()
         self._dirty: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -214,12 +217,17 @@ class DeskSession:
             self.model.load_queue([i for i in frame["items"] if i["id"] not in waiting])
             self.schedule("desk", "rules")
             self._spawn(self.outbox.flush())
+            self._spawn(self.asks.refresh())
         elif kind == protocol.QUEUED:
             if frame.get("state") in (None, "pending") and \
                     frame["item"]["id"] not in self.outbox.waiting:
                 self.model.add(frame["item"])
         elif kind == protocol.DECISION:
             self._on_decision(frame)
+            self.asks.on_decision(frame)
+        elif kind in (protocol.VOTES, protocol.POLL, protocol.MODE):
+            self.asks.on_frame(frame)
+            return
         elif kind == protocol.COUNTERS:
             self.model.counters = {k: v for k, v in frame.items() if k != "type"}
             self.model.mode = frame.get("mode", self.model.mode)

@@ -11,6 +11,7 @@ with an `error` frame whose code matches the HTTP route's (`unknown_poll`,
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -23,7 +24,17 @@ from wall.store.client import Client
 from wall.store.stage import get_stage
 
 POLL_ID = re.compile(r"[0-9a-z]{1,40}")
-Offer = Callable[[protocol.Frame], None]
+Offer = Callable[[str], None]  # takes a frame's JSON text
+
+
+@functools.lru_cache(maxsize=64)
+def voted(poll_id: str) -> str:
+    """The `voted` frame of a poll, serialised once (one is sent per vote)."""
+    return protocol.dumps(protocol.voted(poll_id))
+
+
+def refusal(code: str, message: str) -> str:
+    return protocol.dumps(protocol.error(code, message))
 
 
 async def initial_frames(redis: Client, slug: str) -> list[protocol.Frame]:
@@ -44,19 +55,19 @@ async def socket_vote(votes: VoteBatcher, event: Event, device: str | None,
     """Check and queue a vote from the audience socket; `offer` gets the answer frame once
     it is stored or refused (a device is needed: the phone's page sets its cookie)."""
     if device is None:
-        offer(protocol.error("no_device", "reload the page to vote"))
+        offer(refusal("no_device", "reload the page to vote"))
         return
     poll_id = data.get("poll")
     poll = None
     if isinstance(poll_id, str) and POLL_ID.fullmatch(poll_id):
         poll = await votes.definition(event.slug, poll_id)
     if poll is None:
-        offer(protocol.error("unknown_poll", "no such poll in this event"))
+        offer(refusal("unknown_poll", "no such poll in this event"))
         return
     try:
         choice, held = ballot(event, poll, data)
     except BadBallot as exc:
-        offer(protocol.error("validation", exc.message))
+        offer(refusal("validation", exc.message))
         return
     found = poll.id
 
@@ -65,10 +76,10 @@ async def socket_vote(votes: VoteBatcher, event: Event, device: str | None,
             return
         refused = waiter.exception()
         if refused is None:
-            offer(protocol.voted(found))
+            offer(voted(found))
         elif isinstance(refused, PollRefused) and refused.status == "missing":
-            offer(protocol.error("unknown_poll", "no such poll in this event"))
+            offer(refusal("unknown_poll", "no such poll in this event"))
         else:
-            offer(protocol.error("poll_not_open", "this poll is not open"))
+            offer(refusal("poll_not_open", "this poll is not open"))
 
     votes.vote_poll(event.slug, found, device, choice, held).add_done_callback(answered)

@@ -53,20 +53,30 @@ class VoteBatcher:
         self.interval = interval
         self._polls: dict[tuple[str, str], _PollBatch] = {}
         self._questions: dict[str, _QuestionBatch] = {}
-        self._definitions: dict[tuple[str, str], polls.PollDef] = {}
+        self._definitions: dict[tuple[str, str], asyncio.Future[polls.PollDef | None]] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.flushes = 0  # scripts run (tests and metrics)
 
     async def definition(self, slug: str, poll_id: str) -> polls.PollDef | None:
-        """A poll's question, type and options (they never change: read once)."""
-        found = self._definitions.get((slug, poll_id))
+        """A poll's question, type and options (they never change: read once, by one
+        request however many phones ask at the same moment)."""
+        key = (slug, poll_id)
+        reading = self._definitions.get(key)
+        if reading is not None and reading.done() and not reading.exception():
+            return reading.result()  # the common case, without a shield per vote
+        if reading is None:
+            if len(self._definitions) >= MAX_DEFINITIONS:
+                self._definitions.clear()
+            reading = self._definitions[key] = asyncio.ensure_future(
+                polls.definition(self.redis, slug, poll_id))
+        try:
+            found = await asyncio.shield(reading)
+        except BaseException:
+            self._definitions.pop(key, None)  # a failed read is tried again next time
+            raise
         if found is None:
-            found = await polls.definition(self.redis, slug, poll_id)
-            if found is not None:
-                if len(self._definitions) >= MAX_DEFINITIONS:
-                    self._definitions.clear()
-                self._definitions[(slug, poll_id)] = found
+            self._definitions.pop(key, None)  # unknown now: it may be created later
         return found
 
     def vote_poll(self, slug: str, poll_id: str, voter: str, choice: str,

@@ -21,6 +21,7 @@ from wall.store.scripts import LuaScript
 
 ASKS_MAXLEN = 2_000
 CHOICE, WORDS = "choice", "words"
+CHUNK = 1_000  # ballots per script
 
 # KEYS: poll poll-open poll-current asks ; ARGV: id, now, maxlen
 _OPEN = LuaScript("""
@@ -51,21 +52,34 @@ return {'ok', 'closed'}
 """)
 
 # KEYS: poll ballots tally words asks ; ARGV: id, maxlen, then (voter, choice, held)
-# triples. Nothing is written unless the poll is open; its status otherwise.
+# triples, each voter once. Nothing is written unless the poll is open (its status is
+# returned). A bounded number of commands per batch, not per vote: one HMGET of the
+# ballots, one HSET of those that change, one HINCRBY per option (or word) that moves.
 _VOTE = LuaScript("""
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return 'missing' end
 if status ~= 'open' then return status end
-for i = 3, #ARGV, 3 do
-  local voter, choice = ARGV[i], ARGV[i + 1]
-  local old = redis.call('HGET', KEYS[2], voter)
-  if old ~= choice then
-    redis.call('HSET', KEYS[2], voter, choice)
-    if old then redis.call('HINCRBY', KEYS[3], old, -1) end
-    redis.call('HINCRBY', KEYS[3], choice, 1)
+local n = (#ARGV - 2) / 3
+if n < 1 then return 'ok' end
+local voters = {}
+for i = 1, n do voters[i] = ARGV[3 * i] end
+local old = redis.call('HMGET', KEYS[2], unpack(voters))
+local changed, delta, held = {}, {}, {}
+for i = 1, n do
+  local choice = ARGV[3 * i + 1]
+  if old[i] ~= choice then
+    changed[#changed + 1] = voters[i]
+    changed[#changed + 1] = choice
+    if old[i] then delta[old[i]] = (delta[old[i]] or 0) - 1 end
+    delta[choice] = (delta[choice] or 0) + 1
   end
-  if ARGV[i + 2] == '1' then redis.call('HSETNX', KEYS[4], choice, 'held') end
+  if ARGV[3 * i + 2] == '1' then held[choice] = true end
 end
+if #changed > 0 then redis.call('HSET', KEYS[2], unpack(changed)) end
+for choice, d in pairs(delta) do
+  if d ~= 0 then redis.call('HINCRBY', KEYS[3], choice, d) end
+end
+for choice in pairs(held) do redis.call('HSETNX', KEYS[4], choice, 'held') end
 redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[2], '*', 'type', 'poll', 'id', ARGV[1])
 return 'ok'
 """)
@@ -132,14 +146,21 @@ async def add_votes(redis: Client, slug: str, poll_id: str,
                     ballots: list[tuple[str, str, bool]]) -> str:
     """Record each (voter, choice, held by the word list) of a batch, a voter's last one
     replacing their earlier vote: "ok", else the poll's status (nothing written) or
-    "missing"."""
-    args: list[object] = [poll_id, ASKS_MAXLEN]
-    for voter, choice, held in ballots:
-        args += [voter, choice, "1" if held else "0"]
-    return str(await _VOTE(redis, [keys.poll(slug, poll_id), keys.poll_ballots(slug, poll_id),
-                                   keys.poll_tally(slug, poll_id),
-                                   keys.poll_words(slug, poll_id), keys.asks_stream(slug)],
-                           args))
+    "missing". One script per `CHUNK` ballots (Lua's `unpack` has a limit)."""
+    last = {voter: (choice, held) for voter, choice, held in ballots}  # each voter once
+    items = list(last.items())
+    status = "ok"
+    for start in range(0, max(len(items), 1), CHUNK):
+        args: list[object] = [poll_id, ASKS_MAXLEN]
+        for voter, (choice, held) in items[start:start + CHUNK]:
+            args += [voter, choice, "1" if held else "0"]
+        status = str(await _VOTE(
+            redis, [keys.poll(slug, poll_id), keys.poll_ballots(slug, poll_id),
+                    keys.poll_tally(slug, poll_id), keys.poll_words(slug, poll_id),
+                    keys.asks_stream(slug)], args))
+        if status != "ok":
+            return status
+    return status
 
 
 @dataclass

@@ -18,28 +18,55 @@ from wall.store.client import Client
 from wall.store.scripts import LuaScript
 
 ASKS_MAXLEN = 2_000
+CHUNK = 1_000  # upvotes per script
 ANSWERS = ("answered", "follow_up")
 
 # KEYS: state questions question-voters asks ; ARGV: maxlen, then (id, voter) pairs.
-# Each pair's reply: the question's votes after it (-1: not an approved question).
+# Each pair's reply: the question's votes after it (-1: not an approved question). A
+# bounded number of commands per batch, not per vote: the questions' scores and states
+# read once, the voters' fields once, one HSET of the new ones, one ZINCRBY per question.
 _VOTE = LuaScript("""
-local out, moved, ids = {}, {}, {}
-for i = 2, #ARGV, 2 do
-  local id, voter = ARGV[i], ARGV[i + 1]
-  local score = redis.call('ZSCORE', KEYS[2], id)
-  if not score or redis.call('HGET', KEYS[1], id) ~= 'approved' then
-    out[#out + 1] = -1
+local n = (#ARGV - 1) / 2
+if n < 1 then return {} end
+local ids, fields, distinct, seen = {}, {}, {}, {}
+for i = 1, n do
+  local id = ARGV[2 * i]
+  ids[i] = id
+  fields[i] = id .. '|' .. ARGV[2 * i + 1]
+  if not seen[id] then seen[id] = true; distinct[#distinct + 1] = id end
+end
+local scores = redis.call('ZMSCORE', KEYS[2], unpack(distinct))
+local states = redis.call('HMGET', KEYS[1], unpack(distinct))
+local votes = {}
+for j, id in ipairs(distinct) do
+  if scores[j] and states[j] == 'approved' then votes[id] = tonumber(scores[j]) end
+end
+local voted = redis.call('HMGET', KEYS[3], unpack(fields))
+local new, added, moved, out = {}, {}, {}, {}
+for i = 1, n do
+  local id = ids[i]
+  if votes[id] == nil then
+    out[i] = -1
   else
-    if redis.call('HSETNX', KEYS[3], id .. '|' .. voter, 1) == 1 then
-      score = redis.call('ZINCRBY', KEYS[2], 1, id)
-      if not moved[id] then moved[id] = true; ids[#ids + 1] = id end
+    if not voted[i] and not added[fields[i]] then
+      added[fields[i]] = true
+      new[#new + 1] = fields[i]
+      new[#new + 1] = 1
+      votes[id] = votes[id] + 1
+      moved[id] = (moved[id] or 0) + 1
     end
-    out[#out + 1] = tonumber(score)
+    out[i] = votes[id]
   end
 end
-if #ids > 0 then
+if #new > 0 then redis.call('HSET', KEYS[3], unpack(new)) end
+local changed = {}
+for id, k in pairs(moved) do
+  redis.call('ZINCRBY', KEYS[2], k, id)
+  changed[#changed + 1] = id
+end
+if #changed > 0 then
   redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[1], '*', 'type', 'votes',
-             'ids', table.concat(ids, ','))
+             'ids', table.concat(changed, ','))
 end
 return out
 """)
@@ -97,13 +124,16 @@ async def mark(redis: Client, slug: str, item_id: str) -> bool:
 
 async def add_votes(redis: Client, slug: str, pairs: list[tuple[str, str]]) -> list[int]:
     """Upvote each (question id, voter) once: the votes after each (-1: not an approved
-    question), in one script for the whole batch."""
-    args: list[object] = [ASKS_MAXLEN]
-    for question_id, voter in pairs:
-        args += [question_id, voter]
-    reply = await _VOTE(redis, [keys.state(slug), keys.questions(slug),
-                                keys.question_voters(slug), keys.asks_stream(slug)], args)
-    return [int(n) for n in reply]
+    question), in one script per `CHUNK` pairs (Lua's `unpack` has a limit)."""
+    out: list[int] = []
+    for start in range(0, len(pairs), CHUNK):
+        args: list[object] = [ASKS_MAXLEN]
+        for question_id, voter in pairs[start:start + CHUNK]:
+            args += [question_id, voter]
+        reply = await _VOTE(redis, [keys.state(slug), keys.questions(slug),
+                                    keys.question_voters(slug), keys.asks_stream(slug)], args)
+        out += [int(n) for n in reply]
+    return out
 
 
 async def set_answer(redis: Client, slug: str, item_id: str, answer: str | None, note: str,
