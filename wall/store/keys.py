@@ -130,6 +130,8 @@ def all_event_keys(slug: str) -> list[str]:
         pending(slug), onwall(slug), pinned(slug), feed(slug), feed_floor(slug), audit(slug),
         seen(slug), tokens(slug), reactions(slug), reactions_stream(slug),
         reactions_timeline(slug), authors(slug),
+        questions(slug), question_voters(slug), answers(slug), polls(slug), poll_open(slug),
+        poll_current(slug), stage(slug), asks_stream(slug), captions(slug),
     ]
 
 
@@ -177,3 +179,74 @@ def media(slug: str, item_id: str, index: int) -> str:
     """Hash: `type`, `body` of a source image fetched and re-encoded by the server (or
     `error` when it could not be), served from `/media/{slug}/{item}/{index}`."""
     return _k(slug, f"media:{item_id}:{index}")
+
+
+# Questions and polls (wall/store/questions.py, wall/store/polls.py, wall/store/stage.py).
+def questions(slug: str) -> str:
+    """Sorted set: every question's item id scored by its upvotes (any state; the list
+    shown keeps the approved ones)."""
+    return _k(slug, "questions")
+
+
+def question_voters(slug: str) -> str:
+    """Hash: "item id|device" -> 1, one field per upvote (a repeat changes nothing)."""
+    return _k(slug, "question-voters")
+
+
+def answers(slug: str) -> str:
+    """Hash: question id -> JSON (answer: answered|follow_up, note, by, at)."""
+    return _k(slug, "answers")
+
+
+def polls(slug: str) -> str:
+    """Sorted set: poll ids scored by creation (ms)."""
+    return _k(slug, "polls")
+
+
+def poll(slug: str, poll_id: str) -> str:
+    """Hash: a poll's question, type, options (JSON), status and times."""
+    return _k(slug, f"poll:{poll_id}")
+
+
+def poll_ballots(slug: str, poll_id: str) -> str:
+    """Hash: voter (device or phone key) -> option index, or the word key of a words poll."""
+    return _k(slug, f"poll:{poll_id}:ballots")
+
+
+def poll_tally(slug: str, poll_id: str) -> str:
+    """Hash: option index (or word key) -> votes, kept with the ballots by one script."""
+    return _k(slug, f"poll:{poll_id}:tally")
+
+
+def poll_words(slug: str, poll_id: str) -> str:
+    """Hash: word key -> "held" (the word list held it) | "hidden" | "shown" (allowed by a
+    moderator); a word absent here shows."""
+    return _k(slug, f"poll:{poll_id}:words")
+
+
+def poll_open(slug: str) -> str:
+    """String: the id of the open poll, absent when none is open."""
+    return _k(slug, "poll-open")
+
+
+def poll_current(slug: str) -> str:
+    """String: the poll opened last (still shown, with its final results, once closed)."""
+    return _k(slug, "poll-current")
+
+
+def stage(slug: str) -> str:
+    """String: what the wall shows: feed | questions | poll."""
+    return _k(slug, "stage")
+
+
+def asks_stream(slug: str) -> str:
+    """Stream: `votes` (question ids whose counts or answers changed), `poll` (a poll
+    opened, closed or voted on) and `mode` entries, read by the hub."""
+    return _k(slug, "asks")
+
+
+# Captions (wall/store/captions.py).
+def captions(slug: str) -> str:
+    """Stream: one entry per caption line (`text`, `by`: the captioner token's id), read by
+    the hub (`caption` frames) and kept whole as the event's transcript."""
+    return _k(slug, "captions")
