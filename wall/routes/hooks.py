@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from wall.appstate import app_state
 from wall.http import BodyError, error, parse_json, read_body
-from wall.identity import author_key
+from wall.identity import phone_digits, phone_key
 from wall.routes._shared import known_event
 from wall.sources.signatures import public_url, twilio_valid, vonage_fresh, vonage_valid
 from wall.sources.sms import Inbound, receive
@@ -39,10 +39,6 @@ def twiml(message: str | None) -> Response:
                     media_type="text/xml")
 
 
-def _digits(phone: str) -> str:
-    return "".join(ch for ch in phone if ch.isdigit())
-
-
 async def _flooding(request: Request, slug: str, sender: str) -> bool:
     """Over the per-phone limit (`sms_phone`): stored nothing, answer nothing (replies cost)."""
     limited = await app_state(request).limiter.hit(slug, [("sms_phone", sender)])
@@ -53,8 +49,8 @@ async def _flooding(request: Request, slug: str, sender: str) -> bool:
 
 def _sender(request: Request, phone: str) -> tuple[str, str]:
     """Keyed hash of the number (same for +33... and 33...) and its last two digits."""
-    digits = _digits(phone)
-    return author_key(request, "sms", digits), digits[-2:].rjust(2, "·")
+    # The same function as `clameur erase --phone` (wall/identity.py): one way to hash.
+    return phone_key(app_state(request).secret, phone), phone_digits(phone)[-2:].rjust(2, "·")
 
 
 async def _form(request: Request) -> list[tuple[str, str]]:
