@@ -127,6 +127,10 @@ async def test_processes_share_the_key_file_and_one_with_another_key_refuses(
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
         generated = key_file.read_text().strip()
         assert len(generated) == 64
+        redis = connect(own_redis.url)
+        assert generated not in await everything(redis)
+        assert await redis.get(keys.SECRET_FINGERPRINT) == fingerprint(generated)
+        await redis.aclose()
         second.start()
 
         log = _serve_fails(own_redis.url, {"CLAMEUR_SECRET": "another-key"})
