@@ -35,12 +35,21 @@
     return rtf.format(Math.round(seconds / 86400), "day");
   }
 
-  function safeImage(media) {
-    const m = (media || []).find((x) => x && /^https?:\/\//i.test(String(x.url || "")));
-    if (!m) return null;
+  // Images come from this server only (/media/{slug}/{item}/{index}: fetched, re-encoded
+  // and kept by the server), never from the site they were posted on.
+  function safeImage(item) {
+    const media = Array.isArray(item.media) ? item.media : [];
+    const index = media.findIndex((x) => x && x.url);
+    if (index < 0 || index > 9) return null;
+    const m = media[index];
     const img = document.createElement("img");
     img.className = "media";
-    img.src = m.url;
+    img.src = `/media/${encodeURIComponent(root.dataset.slug)}/${encodeURIComponent(item.id)}/${index}`;
+    img.addEventListener("error", () => {
+      const el = img.closest(".card");
+      img.remove();
+      if (el) el.classList.remove("has-media");
+    });
     img.alt = String(m.alt || m.description || "");
     img.referrerPolicy = "no-referrer";
     img.addEventListener("load", () => { const el = img.closest(".card"); if (el) fit(el, el === list.firstElementChild ? 0 : 3); });
@@ -66,7 +75,7 @@
     text.className = "text";
     text.textContent = item.text;
     body.append(text);
-    const img = safeImage(item.media);
+    const img = safeImage(item);
     if (img) { body.append(img); el.classList.add("has-media"); }
     else if (item.media_hidden) body.append(hiddenMedia());
     const meta = document.createElement("footer");

@@ -23,11 +23,22 @@ from wall.keyfile import process_secret
 from wall.live.hub import Hub
 from wall.live.reactions import ReactionCounter
 from wall.logs import install_redaction
+from wall.media import MediaProxy
 from wall.metrics import Metrics
 from wall.moderation.gate import Refused
 from wall.ratelimit import RateLimiter
 from wall.redis_client import connect
-from wall.routes import admin, audience, hooks, moderation, operator, pages, reports, sockets
+from wall.routes import (
+    admin,
+    audience,
+    hooks,
+    media,
+    moderation,
+    operator,
+    pages,
+    reports,
+    sockets,
+)
 from wall.routes._shared import refusal_error
 from wall.security import AddressCap, SecurityMiddleware, security_headers
 from wall.store.client import StoreError
@@ -67,7 +78,8 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
         limiter, metrics = RateLimiter(redis, settings.rate_limits), Metrics(hub)
         state = AppState(
             settings=settings, redis=redis, secret=await process_secret(redis, settings),
-            hub=hub, events=EventCache(redis), limiter=limiter, metrics=metrics,
+            hub=hub, events=EventCache(redis),
+            media=MediaProxy(redis, settings.media_private_hosts), limiter=limiter, metrics=metrics,
             reactions=ReactionCounter(redis, limiter, metrics),
             templates=pages.make_environment())
         app.state.clameur = state
@@ -81,7 +93,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
 
     return Starlette(
         routes=[*audience.routes, *moderation.routes, *admin.routes, *reports.routes,
-                *sockets.routes, *hooks.routes, *operator.routes,
+                *sockets.routes, *hooks.routes, *operator.routes, *media.routes,
                 *pages.routes],
         lifespan=lifespan,
         middleware=[Middleware(AddressCap, limit=int(settings.max_connections_per_address),

@@ -17,6 +17,7 @@ from wall.eventcache import EventCache
 from wall.live.hub import Hub
 from wall.live.reactions import ReactionCounter
 from wall.live.votes import VoteBatcher
+from wall.media import MediaProxy
 from wall.metrics import Metrics
 from wall.ratelimit import RateLimiter
 from wall.store.client import Client
@@ -34,6 +35,8 @@ class AppState:
     metrics: Metrics
     reactions: ReactionCounter
     templates: Environment
+    # Source images fetched, re-encoded and kept for the wall's own origin (wall/media.py).
+    media: MediaProxy
     # Poll votes and question upvotes, written in batches (wall/live/votes.py).
     votes: VoteBatcher
 

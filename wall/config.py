@@ -89,6 +89,10 @@ class Settings:
         "is one address); past it: 503, or a WebSocket closed with 4429.")
     metrics_token: str = setting("CLAMEUR_METRICS_TOKEN", "", "Bearer token `/metrics` "
                                   "requires; unset: `/metrics` answers 404.")
+    media_private_hosts: str = setting("CLAMEUR_MEDIA_PRIVATE_HOSTS", "", "Addresses or "
+                                        "networks (comma-separated) the server may fetch "
+                                        "source images from although they are not public "
+                                        "(an intranet media server); unset: public only.")
 
     @classmethod
     def load(cls, config_file: str | None = None) -> Settings:

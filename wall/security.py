@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# Source images (X, Mastodon, Bluesky CDNs) are shown on the wall: https images allowed.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+# Source images are fetched by the server and served from /media (wall/routes/media.py):
+# no page loads an image from another site.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors {frame_ancestors}")
 AUDIENCE_POSTS = ("/posts", "/reactions")
