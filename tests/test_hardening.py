@@ -283,3 +283,15 @@ def test_links_are_found_by_the_public_suffix_list(text: str) -> None:
 def test_sentences_without_a_real_ending_are_not_links(text: str) -> None:
     """A missing space after a full stop or a version number is not a link."""
     assert not has_link(text) and remove_links(text) == text
+
+
+async def test_the_join_url_never_comes_from_the_host_header(app_client: httpx.AsyncClient,
+                                                              event: EventFixture) -> None:
+    """A forged `Host` changes neither the wall's join URL nor its QR code."""
+    plain = await app_client.get(f"/wall/{event.slug}")
+    forged = await app_client.get(f"/wall/{event.slug}", headers={"Host": "evil.example"})
+    assert forged.status_code == 200 and "evil.example" not in forged.text
+    assert plain.text == forged.text
+    qr = await app_client.get(f"/e/{event.slug}/qr.svg")
+    forged_qr = await app_client.get(f"/e/{event.slug}/qr.svg", headers={"Host": "evil.example"})
+    assert qr.content == forged_qr.content
