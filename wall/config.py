@@ -50,6 +50,9 @@ class Settings:
     host: str = setting("CLAMEUR_HOST", "127.0.0.1", "Address `clameur serve` listens on "
                          "(`clameur up` too when set; unset, up listens on 0.0.0.0).")
     port: str = setting("PORT", "8000", "Port `clameur serve` listens on.")
+    workers: str = setting("CLAMEUR_WORKERS", "1", "Server processes `clameur serve` runs "
+                            "on its one port (`--workers`): a number, or `auto` for one per "
+                            "core (docs/operations.md).")
     public_url: str = setting("CLAMEUR_PUBLIC_URL", "", "The public base URL (https://...) "
                                "used in QR codes and for webhook signatures.")
     secret: str = setting("CLAMEUR_SECRET", "", "Key for signed cookies and phone-number "

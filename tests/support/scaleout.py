@@ -1,4 +1,5 @@
-"""Correctness checks for several `clameur serve` processes sharing one Redis (or Cluster).
+"""Correctness checks for several `clameur serve` processes sharing one Redis (or Cluster),
+and `clameur serve --workers N` run and inspected by PID (`WorkersProcess`).
 
 Used by the single-Redis and the Redis Cluster scale-out tests alike: each check connects
 walls and audiences to every process, drives traffic through every process, and compares
@@ -8,21 +9,42 @@ what every wall saw with what Redis holds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections import Counter
-from typing import Any
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
 
 import httpx
+import psutil
 from redis.asyncio import Redis
 
 from tests.conftest import EventFixture
 from tests.support.clients import FeedClient, decide, post
-from tests.support.servers import ServerProcess
+from tests.support.servers import ROOT, ServerProcess
 from tests.support.timing import timeout
+from wall.processes import die_with_parent, stop_process
+from wall.redis_server import free_port
 from wall.store import keys
 
 # These suites count every tap: rate limits (wall/ratelimit.py) would drop some on purpose.
 NO_LIMITS = {"CLAMEUR_RATE_LIMITS": "off"}
+
+
+class Reachable(Protocol):
+    """Where clients reach a server: one process, or the one port of several workers."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def port(self) -> int: ...
 
 
 async def walls_on(servers: list[ServerProcess], slug: str, per_server: int = 2,
@@ -37,7 +59,7 @@ async def walls_on(servers: list[ServerProcess], slug: str, per_server: int = 2,
     return clients
 
 
-async def approve_through(servers: list[ServerProcess], event: EventFixture,
+async def approve_through(servers: Sequence[Reachable], event: EventFixture,
                           count: int) -> list[str]:
     """Post and approve `count` items, round-robin over the processes; their ids in order."""
     ids = []
@@ -190,3 +212,126 @@ async def check_closing_on_one_process_stops_taps_on_all(servers: list[ServerPro
     finally:
         for audience in audiences:
             await audience.close()
+
+
+class WorkersProcess:
+    """`python -m wall serve --workers N` as a child process: N workers on one port, found
+    through the supervisor's children (psutil); stopped by PID."""
+
+    def __init__(self, count: int, redis_url: str | None = None, data_dir: str | None = None,
+                 env: dict[str, str] | None = None) -> None:
+        self.count, self.redis_url, self.data_dir = count, redis_url, data_dir
+        self.extra_env = env or {}
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"clameur-workers-{self.port}.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self) -> WorkersProcess:
+        env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+        env.update({"PYTHONPATH": str(ROOT), "CLAMEUR_SECRET": "test-secret", **NO_LIMITS,
+                    **self.extra_env})
+        if self.redis_url:
+            env["REDIS_URL"] = self.redis_url
+        args = [sys.executable, "-m", "wall"]
+        if self.data_dir:
+            args += ["--data-dir", self.data_dir]
+        args += ["serve", "--host", "127.0.0.1", "--port", str(self.port),
+                 "--workers", str(self.count)]
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=log,
+                                            stderr=subprocess.STDOUT,
+                                            preexec_fn=die_with_parent)
+        self.wait_ready()
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
+
+    def children(self) -> list[psutil.Process]:
+        assert self.process is not None
+        return psutil.Process(self.process.pid).children()
+
+    def workers(self) -> list[psutil.Process]:
+        """The worker processes the supervisor runs now."""
+        found = []
+        for child in self.children():
+            with contextlib.suppress(psutil.Error):
+                if "--worker-ready-fd" in child.cmdline():
+                    found.append(child)
+        return found
+
+    def listening(self) -> set[int]:
+        """PIDs of the workers with a socket listening on the port."""
+        pids = set()
+        for worker in self.workers():
+            with contextlib.suppress(psutil.Error):
+                if any(c.status == psutil.CONN_LISTEN and c.laddr.port == self.port
+                       for c in worker.net_connections(kind="tcp")):
+                    pids.add(worker.pid)
+        return pids
+
+    def wait_ready(self, exclude: Iterable[int] = ()) -> set[int]:
+        """Wait until `count` workers (none of `exclude`) listen on the port and it answers
+        `/healthz`; their PIDs."""
+        deadline = time.monotonic() + timeout(60)
+        excluded = set(exclude)
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                raise RuntimeError(f"supervisor exited:\n{self.log()}")
+            pids = self.listening()
+            if len(pids) == self.count and not pids & excluded:
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                        return pids
+            time.sleep(0.1)
+        raise TimeoutError(f"{self.count} workers not ready on {self.port}:\n{self.log()}")
+
+    def holder(self, client: FeedClient) -> int:
+        """The PID of the worker that holds `client`'s connection."""
+        local = client.ws.local_address[:2]
+        for worker in self.workers():
+            with contextlib.suppress(psutil.Error):
+                for conn in worker.net_connections(kind="tcp"):
+                    if conn.laddr.port == self.port and conn.raddr and \
+                            tuple(conn.raddr) == tuple(local):
+                        return worker.pid
+        raise LookupError(f"no worker holds the connection from {local}")
+
+    def stop(self) -> int | None:
+        """SIGTERM to the supervisor (it stops its workers); any process left is killed by
+        PID. The supervisor's exit status."""
+        proc, self.process = self.process, None
+        if proc is None:
+            return None
+        family = [psutil.Process(proc.pid)]
+        with contextlib.suppress(psutil.Error):
+            family += family[0].children(recursive=True)
+        stop_process(proc, signal.SIGTERM, timeout(20))
+        _, alive = psutil.wait_procs(family, timeout=timeout(10))
+        for left in alive:
+            with contextlib.suppress(psutil.Error):
+                left.kill()
+        return proc.returncode
+
+
+async def feeds_on_every_worker(workers: WorkersProcess, path: str, per_worker: int = 1,
+                                limit: int = 200) -> dict[int, list[FeedClient]]:
+    """Feed sockets opened on the one port (each past its snapshot) until every worker
+    holds `per_worker` of them; by worker PID. The kernel chooses the worker."""
+    by_worker: dict[int, list[FeedClient]] = {pid: [] for pid in workers.listening()}
+    for _ in range(limit):
+        if all(len(clients) >= per_worker for clients in by_worker.values()):
+            return by_worker
+        client = await FeedClient.connect(f"{workers.ws_url}{path}")
+        await client.next("snapshot")
+        by_worker.setdefault(workers.holder(client), []).append(client)
+    raise AssertionError(f"{limit} sockets did not reach every worker: "
+                         f"{ {pid: len(c) for pid, c in by_worker.items()} }")

@@ -56,6 +56,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     up.add_argument("--lang", choices=list(LANGUAGES),
                     help="language of this terminal and the moderator UI")
     up.add_argument("--no-tui", action="store_true", help="serve only, no moderator UI")
+    up.add_argument("--workers", metavar="N|auto", help="server processes on the port, as "
+                                                        "clameur serve --workers (default 1)")
     up.set_defaults(handler=cmd_up)
 
 
@@ -123,11 +125,13 @@ def _wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float = 20)
 
 
 def _start_children(host: str, port: int, url: str, public: str, log_dir: Path | None,
-                    ) -> list[subprocess.Popen[bytes]]:
+                    workers: str | None = None) -> list[subprocess.Popen[bytes]]:
     """The web server and the source connectors; their logs go to `log_dir` when the
     terminal belongs to the moderator UI."""
     env = {**os.environ, "REDIS_URL": url, "CLAMEUR_PUBLIC_URL": public}
-    commands = {"server": ["serve", "--host", host, "--port", str(port)], "ingest": ["ingest"]}
+    serve = ["serve", "--host", host, "--port", str(port)]
+    commands = {"server": serve + (["--workers", workers] if workers else []),
+                "ingest": ["ingest"]}
     children = []
     for name, command in commands.items():
         out = (log_dir / f"{name}.log").open("ab") if log_dir else None
@@ -221,7 +225,8 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
         token, fresh = with_redis(local, demo)
         base = public_base(settings, host, port)
         here = local_base(host, port)
-        children = _start_children(host, port, url, base, data_dir if with_tui else None)
+        children = _start_children(host, port, url, base, data_dir if with_tui else None,
+                                   args.workers)
         try:
             _wait_healthy(here, children[0])
             lines = banner_lines(lang, base, host, token, fresh, token_path)
