@@ -10,14 +10,13 @@ with an `error` frame whose code matches the HTTP route's (`unknown_poll`,
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import re
 from collections.abc import Callable
 from typing import Any
 
 from wall import protocol
-from wall.live.votes import PollRefused, VoteBatcher
+from wall.live.votes import VoteBatcher
 from wall.models import Event
 from wall.polls import BadBallot, ballot, current_state
 from wall.store.client import Client
@@ -71,15 +70,12 @@ async def socket_vote(votes: VoteBatcher, event: Event, device: str | None,
         return
     found = poll.id
 
-    def answered(waiter: asyncio.Future[None]) -> None:
-        if waiter.cancelled():
-            return
-        refused = waiter.exception()
-        if refused is None:
+    def answered(status: str) -> None:
+        if status == "ok":
             offer(voted(found))
-        elif isinstance(refused, PollRefused) and refused.status == "missing":
+        elif status == "missing":
             offer(refusal("unknown_poll", "no such poll in this event"))
         else:
             offer(refusal("poll_not_open", "this poll is not open"))
 
-    votes.vote_poll(event.slug, found, device, choice, held).add_done_callback(answered)
+    votes.offer_poll_vote(event.slug, found, device, choice, held, answered)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from wall.store import polls, questions
@@ -32,11 +33,16 @@ class PollRefused(Exception):
         self.status = status
 
 
+# Told "ok" once a socket's vote is stored, else the poll's status ("closed", "missing"...).
+Answer = Callable[[str], None]
+
+
 @dataclass
 class _PollBatch:
     # voter -> (choice, held by the word list); the last vote of a voter wins.
     ballots: dict[str, tuple[str, bool]] = field(default_factory=dict)
-    waiters: list[asyncio.Future[None]] = field(default_factory=list)
+    # An HTTP request's future, or a socket's answer (no future per vote: 10,000 a second).
+    waiters: list[asyncio.Future[None] | Answer] = field(default_factory=list)
 
 
 @dataclass
@@ -82,14 +88,23 @@ class VoteBatcher:
     def vote_poll(self, slug: str, poll_id: str, voter: str, choice: str,
                   held: bool = False) -> asyncio.Future[None]:
         """Queue a ballot; the future ends once it is stored (PollRefused: not open)."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiter.add_done_callback(retrieved)
+        self._queue(slug, poll_id, voter, choice, held, waiter)
+        return waiter
+
+    def offer_poll_vote(self, slug: str, poll_id: str, voter: str, choice: str, held: bool,
+                        answer: Answer) -> None:
+        """Queue a ballot from a socket; `answer` is called by the flush that stores it."""
+        self._queue(slug, poll_id, voter, choice, held, answer)
+
+    def _queue(self, slug: str, poll_id: str, voter: str, choice: str, held: bool,
+               waiter: asyncio.Future[None] | Answer) -> None:
         batch = self._polls.setdefault((slug, poll_id), _PollBatch())
         batch.ballots.pop(voter, None)  # re-inserted last: the batch keeps arrival order
         batch.ballots[voter] = (choice, held)
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        waiter.add_done_callback(retrieved)
         batch.waiters.append(waiter)
         self._wake.set()
-        return waiter
 
     def vote_question(self, slug: str, question_id: str, voter: str) -> asyncio.Future[int]:
         """Queue an upvote; the future gives the question's votes once stored (-1: it is
@@ -127,9 +142,14 @@ class VoteBatcher:
             return
         self.flushes += 1
         for waiter in batch.waiters:
-            if waiter.done():
+            if not isinstance(waiter, asyncio.Future):
+                try:
+                    waiter(status)
+                except Exception:  # noqa: BLE001 - one socket's answer must not stop the rest
+                    log.exception("answering a vote failed")
+            elif waiter.done():
                 continue
-            if status == "ok":
+            elif status == "ok":
                 waiter.set_result(None)
             else:
                 waiter.set_exception(PollRefused(status))
