@@ -32,6 +32,14 @@ from wall.routes._shared import (
 from wall.store.reactions import add_checked
 
 
+def _post_kind(data: dict[str, Any]) -> str:
+    """`"kind": "question"` asks the room a question (upvoted once approved)."""
+    kind = data.get("kind") or "message"
+    if kind not in ("message", "question"):
+        raise Invalid("kind", "kind must be question or message")
+    return str(kind)
+
+
 def _post_fields(data: dict[str, Any]) -> tuple[str, str, str]:
     text, author, source_id = data.get("text"), data.get("author", ""), data.get("source_id")
     if not isinstance(text, str):
@@ -55,13 +63,18 @@ async def create_post(request: Request) -> Response:
     event = await audience_event(request)
     live = state.hub.status(event.slug)
     event = with_status(event, live)
-    text, author, source_id = _post_fields(await read_json_object(request))
+    data = await read_json_object(request)
+    text, author, source_id = _post_fields(data)
+    kind = _post_kind(data)
     device, new_device = device_id(request)
     gate = Gate(status=live, limits=state.limiter.plan(
         event.slug, [("post_device", device), ("post_ip", client_ip(request))]))
+    # The phone's post id alone: walls see `source_id`, never the device id (the store
+    # de-duplicates it per author key, a keyed hash of the device: Item.dedupe_key).
     item = Item(id=new_item_id(), event=event.slug, source="web",
-                source_id=f"{device}:{source_id}", author=author, text=text,
-                received_at=utc_now_iso(), author_key=author_key(request, "web", device))
+                source_id=source_id, author=author, text=text,
+                received_at=utc_now_iso(), author_key=author_key(request, "web", device),
+                kind=kind)
     try:
         accepted = await accept(state.redis, event, item, gate)
     except Refused as exc:
