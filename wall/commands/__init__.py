@@ -7,6 +7,7 @@ from wall.commands import (
     export,
     ingest,
     moderate,
+    poster,
     rehearse,
     report,
     secret,
@@ -16,4 +17,4 @@ from wall.commands import (
 )
 
 COMMAND_MODULES = [server, up, events, tokens, export, report, erase, audit, moderate, ingest,
-                   rehearse, secret]
+                   rehearse, secret, poster]
