@@ -62,7 +62,6 @@ class VoteBatcher:
         self._definitions: dict[tuple[str, str], asyncio.Future[polls.PollDef | None]] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self.flushes = 0  # scripts run (tests and metrics)
 
     async def definition(self, slug: str, poll_id: str) -> polls.PollDef | None:
         """A poll's question, type and options (they never change: read once, by one
@@ -116,11 +115,6 @@ class VoteBatcher:
         self._wake.set()
         return waiter
 
-    def pending(self) -> int:
-        """Votes gathered and not stored yet."""
-        return (sum(len(b.ballots) for b in self._polls.values())
-                + sum(len(b.pairs) for b in self._questions.values()))
-
     async def flush(self) -> None:
         """Write every batch gathered so far: one script per poll and per event."""
         poll_batches, self._polls = self._polls, {}
@@ -140,7 +134,6 @@ class VoteBatcher:
             later.ballots = {**batch.ballots, **later.ballots}
             later.waiters = batch.waiters + later.waiters
             return
-        self.flushes += 1
         for waiter in batch.waiters:
             if not isinstance(waiter, asyncio.Future):
                 try:
@@ -163,7 +156,6 @@ class VoteBatcher:
             later.pairs = batch.pairs + later.pairs
             later.waiters = batch.waiters + later.waiters
             return
-        self.flushes += 1
         for waiter, count in zip(batch.waiters, counts, strict=True):
             if not waiter.done():
                 waiter.set_result(count)
