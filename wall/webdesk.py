@@ -11,6 +11,12 @@ command line, in a URL or in a log. The browser holds only a random session cook
 the terminal socket is refused. Sessions end when the volunteer signs out, after
 SESSION_HOURS, when the token is revoked (the desk then closes), or when this process
 stops.
+
+An organiser may invite a volunteer instead (`clameur invite create`, the desk's invite
+key): the link `/invite/<code>` (a QR code) signs the browser in at once. This process
+redeems the one-time code with the Clameur server, which answers a fresh moderator token
+(`POST /api/invitations/redeem`): it goes into the session like a typed one, never into a
+URL. A second open of the link gets a page saying it was already used.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import secrets
 import shlex
 import sys
@@ -44,6 +51,16 @@ TEXTUAL_STATIC = Path(textual_serve.__file__).parent / "static"  # textual.js, x
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; "
        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+INVITE_PATH = re.compile(r"/invite/[^ ?\"]+")
+
+
+def _hide_invitation_codes(record: logging.LogRecord) -> bool:
+    """Access log lines keep `/invite/…`, never the code (an unused one still opens a desk)."""
+    record.msg = INVITE_PATH.sub("/invite/…", record.getMessage())
+    record.args = ()
+    return True
 
 
 @dataclass
@@ -79,6 +96,7 @@ class WebDesk(Server):
 
     def initialize_logging(self) -> None:
         logging.basicConfig(level="INFO", format="%(message)s")
+        logging.getLogger("aiohttp.access").addFilter(_hide_invitation_codes)
 
     async def on_startup(self, app: web.Application) -> None:
         print(f"Clameur web desk on http://{self.host}:{self.port}/ for {self.server} — "
@@ -89,6 +107,7 @@ class WebDesk(Server):
         app.add_routes([
             web.get("/", self.handle_index), web.post("/login", self.handle_login),
             web.post("/logout", self.handle_logout), web.get("/ws", self.handle_websocket),
+            web.get("/invite/{code}", self.handle_invite),
             web.static("/textual", TEXTUAL_STATIC),
             web.static("/static", resource_dir("static")),
         ])
@@ -158,13 +177,47 @@ class WebDesk(Server):
             log.warning("web desk: sign-in refused from %s", address)
             return self._page("desk_login.html", lang, status=401,
                               error=gettext(lang, "This token does not open this desk."))
-        sid = secrets.token_urlsafe(32)
-        self.sessions[sid] = Session(token, event, lang, now + SESSION_HOURS * 3600)
         log.info("web desk: sign-in for %s from %s", event, address)
+        raise self._start_session(request, token, event, lang)
+
+    def _start_session(self, request: web.Request, token: str, event: str,
+                       lang: str) -> web.HTTPSeeOther:
+        sid = secrets.token_urlsafe(32)
+        self.sessions[sid] = Session(token, event, lang, time.time() + SESSION_HOURS * 3600)
         response = web.HTTPSeeOther("/")
         response.set_cookie(COOKIE, sid, httponly=True, samesite="Strict", path="/",
                             secure=request.secure, max_age=SESSION_HOURS * 3600)
-        raise response
+        return response
+
+    async def handle_invite(self, request: web.Request) -> web.Response:
+        """An invitation link: redeem its one-time code and open the desk signed in."""
+        lang = self._lang(request)
+        code = request.match_info["code"]
+        event = code.partition(".")[0]
+        address = request.remote or "?"
+        why = "unknown"
+        if not self.event or event == self.event:
+            try:
+                async with httpx.AsyncClient(base_url=self.server, timeout=10,
+                                             verify=not self.insecure) as client:
+                    answer = await client.post("/api/invitations/redeem",
+                                               json={"code": code, "used_by": address})
+                if answer.status_code == 200:
+                    log.info("web desk: invitation used for %s from %s", event, address)
+                    raise self._start_session(request, answer.json()["token"], event, lang)
+                why = str(answer.json().get("error", "unknown"))
+            except (httpx.HTTPError, ValueError):
+                why = "unreachable"
+        log.warning("web desk: invitation refused (%s) from %s", why, address)
+        messages = {
+            "used": "This invitation was already used. Ask the organiser for a new one.",
+            "expired": "This invitation has expired. Ask the organiser for a new one.",
+            "revoked": "This invitation was withdrawn by the organiser.",
+            "unreachable": "The Clameur server does not answer. Try again in a moment.",
+        }
+        message = messages.get(why, "This invitation does not open this desk.")
+        return self._page("desk_invite.html", lang, status=503 if why == "unreachable"
+                          else 410, error=gettext(lang, message))
 
     async def _valid(self, token: str, event: str) -> bool:
         """The Clameur server accepts `token` as a moderator (or admin) of `event`."""

@@ -6,6 +6,7 @@ from wall.commands import (
     events,
     export,
     ingest,
+    invite,
     moderate,
     poster,
     rehearse,
@@ -17,4 +18,4 @@ from wall.commands import (
 )
 
 COMMAND_MODULES = [server, up, events, tokens, export, report, erase, audit, moderate, ingest,
-                   rehearse, secret, poster]
+                   rehearse, secret, poster, invite]

@@ -4,6 +4,11 @@
 | --- | --- |
 | `PUT /api/events/{slug}/mode` | `{"mode": "pre"|"post"}` |
 | `POST /api/events/{slug}/status` | `{"status": "draft"|"open"|"closed"}`; walls are told |
+| `POST /api/events/{slug}/invitations` | `{"expires": "2h", "label"?}` → `201 {"code", ...}` |
+| `GET /api/events/{slug}/invitations` | `{"invitations": [...]}`: state, who used it and when |
+| `DELETE /api/events/{slug}/invitations/{id}` | revokes it, and the token it became |
+| `POST /api/invitations/redeem` | no token: the one-time `code` is the credential (the web |
+|  | desk calls it) → `{"token", "event"}`, `410 {"error": "used"|"expired"|"revoked"}`, `404` |
 """
 
 from __future__ import annotations
@@ -14,10 +19,18 @@ from starlette.routing import Route
 
 from wall.appstate import app_state
 from wall.auth import authorise
-from wall.http import Invalid, read_json_object
+from wall.http import ApiError, Invalid, NotFound, read_json_object
 from wall.models import MODES, STATUSES
 from wall.routes._shared import known_event
 from wall.store.events import update_event
+from wall.store.invitations import (
+    UNKNOWN,
+    create_invitation,
+    list_invitations,
+    parse_duration,
+    redeem,
+    revoke_invitation,
+)
 
 
 async def set_mode(request: Request) -> Response:
@@ -42,7 +55,61 @@ async def set_status(request: Request) -> Response:
     return JSONResponse({"slug": event.slug, "status": updated.status})
 
 
+async def create_invite(request: Request) -> Response:
+    """A one-time invitation for a volunteer moderator; the code is shown once."""
+    info = await authorise(request, request.path_params["slug"], role="admin")
+    event = await known_event(request)
+    body = await read_json_object(request)
+    try:
+        seconds = parse_duration(body.get("expires", "2h"))
+    except ValueError as exc:
+        raise Invalid("expires", str(exc)) from None
+    label = body.get("label", "")
+    if not isinstance(label, str) or len(label) > 60:
+        raise Invalid("label", "label must be text of at most 60 characters")
+    code, invitation = await create_invitation(app_state(request).redis, event.slug, seconds,
+                                               by=info.label or info.id, label=label)
+    return JSONResponse({"code": code, "invitation": invitation.public()}, status_code=201)
+
+
+async def list_invites(request: Request) -> Response:
+    """The event's invitations: open, used (by which address, when), expired, revoked."""
+    await authorise(request, request.path_params["slug"], role="admin")
+    event = await known_event(request)
+    found = await list_invitations(app_state(request).redis, event.slug)
+    return JSONResponse({"invitations": [i.public() for i in found]})
+
+
+async def revoke_invite(request: Request) -> Response:
+    """Revoke an invitation; a volunteer who already used it loses the desk too."""
+    await authorise(request, request.path_params["slug"], role="admin")
+    event = await known_event(request)
+    revoked = await revoke_invitation(app_state(request).redis, event.slug,
+                                      request.path_params["invite"])
+    if revoked is None:
+        raise NotFound("unknown_invitation", "no such invitation")
+    return JSONResponse({"invitation": revoked.public()})
+
+
+async def redeem_invite(request: Request) -> Response:
+    """A one-time code → a fresh moderator token (for the web desk's session, never a URL)."""
+    body = await read_json_object(request)
+    code, used_by = body.get("code"), body.get("used_by", "")
+    if not isinstance(code, str) or not isinstance(used_by, str):
+        raise Invalid("code", "code must be text")
+    token, why = await redeem(app_state(request).redis, code, used_by)
+    if token is None:
+        if why == UNKNOWN:
+            raise NotFound("unknown_invitation", "no such invitation")
+        raise ApiError(410, why, f"this invitation is {why}")
+    return JSONResponse({"token": token, "event": code.partition(".")[0]})
+
+
 routes = [
     Route("/api/events/{slug}/mode", set_mode, methods=["PUT"]),
     Route("/api/events/{slug}/status", set_status, methods=["POST"]),
+    Route("/api/events/{slug}/invitations", create_invite, methods=["POST"]),
+    Route("/api/events/{slug}/invitations", list_invites, methods=["GET"]),
+    Route("/api/events/{slug}/invitations/{invite}", revoke_invite, methods=["DELETE"]),
+    Route("/api/invitations/redeem", redeem_invite, methods=["POST"]),
 ]

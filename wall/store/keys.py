@@ -175,6 +175,17 @@ def report_link(slug: str, digest: str) -> str:
     return _k(slug, f"report-link:{digest}")
 
 
+def invites(slug: str) -> str:
+    """Sorted set: moderator invitation ids by creation (ms) (wall/store/invitations.py)."""
+    return _k(slug, "invites")
+
+
+def invite(slug: str, invite_id: str) -> str:
+    """Hash: one moderator invitation (SHA-256 of its code, label, by, times, status, who
+    used it, the token it became)."""
+    return _k(slug, f"invite:{invite_id}")
+
+
 def media(slug: str, item_id: str, index: int) -> str:
     """Hash: `type`, `body` of a source image fetched and re-encoded by the server (or
     `error` when it could not be), served from `/media/{slug}/{item}/{index}`."""
