@@ -15,11 +15,14 @@ from wall import protocol
 from wall.appstate import app_state
 from wall.auth import authorise, bearer
 from wall.identity import client_ip, device_id, signed_device
+from wall.live.ballots import initial_frames, socket_vote
 from wall.live.hub import Subscription
 from wall.live.presence import presence
+from wall.live.votes import VoteBatcher
 from wall.models import Event
 from wall.moderation.gate import Refused, refusal_frame, refuse_status
 from wall.routes._shared import live_status, moderator_name, reaction_counts, with_status
+from wall.store.captions import latest as latest_captions
 from wall.store.client import StoreError
 from wall.store.feed import (
     feed_message,
@@ -147,7 +150,18 @@ async def _feed_socket(ws: WebSocket, receive: Any) -> None:
     await ws.accept()
     try:
         async with app_state(ws).hub.subscribe(event.slug, "wall") as sub:
+            # Read before the catch-up is sent: once a client has its snapshot, this
+            # connection needs the store no more (a store outage then never closes it).
+            # The wall's mode and the current poll (questions and polls), and the caption
+            # band's last two lines, on every connection (a reconnecting wall too: `after=`
+            # replays the feed, not captions); pages skip ids they have.
+            extras = [*await initial_frames(app_state(ws).redis, event.slug),
+                      *[protocol.caption(line.text, line.id) for line in
+                        await latest_captions(app_state(ws).redis, event.slug)]]
             await _catch_up(ws, sub, event.slug)
+            for frame in extras:
+                await ws.send_text(protocol.dumps(frame))
+            ws.state.subscription = sub  # votes are answered through the queue
             await _serve(ws, sub, receive)
     except (*StoreError, TimeoutError):
         with contextlib.suppress(Exception):
@@ -187,6 +201,8 @@ async def audience_socket(ws: WebSocket) -> None:
                 data = json.loads(text)
                 if isinstance(data, dict) and data.get("type") == protocol.REACTIONS:
                     await _taps(ws, event, data, tapper)
+                elif isinstance(data, dict) and data.get("type") == protocol.VOTE:
+                    await _vote(ws, state.votes, event, tapper[0], data)
 
     await _feed_socket(ws, receive)
 
@@ -208,6 +224,26 @@ async def _taps(ws: WebSocket, event: Event, data: dict[str, Any],
     except HTTPException:
         return
     app_state(ws).reactions.offer(event.slug, counts, *tapper)
+
+
+async def _vote(ws: WebSocket, votes: VoteBatcher, event: Event, device: str,
+                data: dict[str, Any]) -> None:
+    """A poll vote (wall/live/ballots.py), answered on this socket once stored; `device`:
+    the signed cookie's ("" without one: no vote)."""
+    sub: Subscription = ws.state.subscription
+
+    def offer(text: str) -> None:
+        sub.offer((None, text))
+
+    try:
+        refuse_status(with_status(event, await live_status(ws, event)).status)
+    except Refused as refused:
+        offer(protocol.dumps(refusal_frame(refused)))
+        return
+    await socket_vote(votes, event, device or None, data, offer)
+    # One vote per turn of the loop: a thousand phones' queued frames must not hold back
+    # the flush that stores (and answers) them for a whole round of 32 frames each.
+    await asyncio.sleep(0)
 
 
 async def moderate_socket(ws: WebSocket) -> None:
