@@ -47,7 +47,7 @@ def room(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Room]:
     env.update({"PYTHONPATH": str(ROOT), "CLAMEUR_LANG": "en", "TERM": "xterm"})
     master, slave = pty.openpty()
     proc = subprocess.Popen([sys.executable, "-m", "wall", "--data-dir", str(home / "var"),
-                             "up", "--host", "127.0.0.1", "--port", str(port)],
+                             "up", "--demo", "--host", "127.0.0.1", "--port", str(port)],
                             env=env, cwd=ROOT, stdin=slave, stdout=slave, stderr=slave)
     os.close(slave)
     # Drain the terminal so the banner never blocks the process.

@@ -126,7 +126,7 @@ async def test_clameur_up_in_tmux_shows_the_room_qr_then_asks_before_stopping_th
     join = f"http://{room_address() or '127.0.0.1'}:{port}/e/demo"
     command = (f"cd {ROOT} && exec env -u COLUMNS -u LINES -u REDIS_URL -u CLAMEUR_HOST "
                f"-u CLAMEUR_PUBLIC_URL {sys.executable} -m wall --data-dir {tmp_path / 'var'} "
-               f"up --port {port} --lang en")
+               f"up --demo --port {port} --lang en")
     tmux.run("new-session", "-d", "-s", "desk", "-x", "80", "-y", "24", command)
     screen = await tmux.wait_for("Press Enter to open the moderation desk")
     assert f"  {join}" in screen

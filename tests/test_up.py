@@ -42,7 +42,8 @@ def start_up(data_dir: Path, port: int, *args: str, env: dict[str, str] | None =
                if k not in ("REDIS_URL", "CLAMEUR_HOST", "CLAMEUR_PUBLIC_URL")}
     environ.update({"PYTHONPATH": str(ROOT), "CLAMEUR_LANG": "en", **(env or {})})
     proc = subprocess.Popen([sys.executable, "-m", "wall", "--data-dir", str(data_dir), "up",
-                             "--no-tui", "--port", str(port), *args], env=environ, cwd=ROOT,
+                             "--no-tui", "--demo", "--port", str(port), *args],
+                            env=environ, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             stdin=subprocess.DEVNULL)
     lines: list[str] = []

@@ -5,6 +5,11 @@ It serves the room: it listens on every interface unless told otherwise (`--host
 reads the way in: the wall's QR code and short URL, the printed URLs, a QR code in this
 terminal before the desk opens, and the desk's header. Quitting the desk asks first: it
 stops the wall for everyone.
+
+On its first start it asks, in the terminal, the title and languages of the first event
+(Enter keeps the defaults; a stdin that is not a terminal takes them without asking) and
+remembers that event in `<data dir>/event`; `--demo` serves the ready demo event instead,
+asking nothing. A data directory whose demo event predates the questions keeps its demo.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import unicodedata
 from pathlib import Path
 
 import httpx
@@ -26,7 +32,7 @@ from wall.config import Settings
 from wall.embedded import redis_for
 from wall.i18n import LANGUAGES, from_locale, gettext
 from wall.keyfile import secret_path
-from wall.models import Event
+from wall.models import Event, valid_slug
 from wall.net import is_loopback, room_address
 from wall.private import write_private
 from wall.processes import die_with_parent, stop_process
@@ -37,6 +43,9 @@ from wall.store.tokens import create_token, verify_token
 
 DEMO_SLUG = "demo"
 TOKEN_FILE = "moderator.token"
+EVENT_FILE = "event"  # the slug of the event `clameur up` serves (chosen on first start)
+DEFAULT_TITLE = "Débat public"
+DEFAULT_LANGUAGES = ("fr", "en")
 EVERY_INTERFACE = "0.0.0.0"
 WILDCARDS = ("0.0.0.0", "::", "")
 QR_GAP = 2
@@ -56,6 +65,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     up.add_argument("--lang", choices=list(LANGUAGES),
                     help="language of this terminal and the moderator UI")
     up.add_argument("--no-tui", action="store_true", help="serve only, no moderator UI")
+    up.add_argument("--demo", action="store_true", help="serve the ready demo event, asking "
+                                                        "nothing (else the first start asks "
+                                                        "the event's title and languages)")
     up.add_argument("--workers", metavar="N|auto", help="server processes on the port, as "
                                                         "clameur serve --workers (default 1)")
     up.set_defaults(handler=cmd_up)
@@ -95,19 +107,88 @@ def local_base(host: str, port: int) -> str:
     return f"http://{_url_host(host)}:{port}"
 
 
-async def _ensure_demo(redis: Client, token_path: Path) -> tuple[str, bool]:
-    """The demo event and the laptop's moderator token, created on first start."""
-    if await get_event(redis, DEMO_SLUG) is None:
-        # The demo follows no hashtag source: only the audience page and SMS feed it.
-        await create_event(redis, Event(slug=DEMO_SLUG, title="Clameur — démo",
-                                        hashtags=["clameur"], sources=[]))
+def slug_for(title: str) -> str:
+    """A slug from a title: "Conseil de quartier — Belleville" → conseil-de-quartier-belleville."""
+    plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    words = "".join(c if c.isalnum() else " " for c in plain).split()
+    slug = "-".join(words)[:40].strip("-")
+    return slug if valid_slug(slug) else "event"
+
+
+def _ask(prompt: str) -> str:
+    try:
+        return input(prompt).strip()
+    except EOFError:  # Ctrl+D: the default
+        print(flush=True)
+        return ""
+
+
+def ask_first_event(lang: str, interactive: bool) -> Event:
+    """The first event's title and languages, asked in the terminal (Enter: the default);
+    the defaults without asking when stdin is not a terminal."""
+    title, languages = DEFAULT_TITLE, list(DEFAULT_LANGUAGES)
+    if interactive:
+        print(gettext(lang, "First start: a few words about your event (Enter keeps the "
+                            "value in brackets)."), flush=True)
+        answer = _ask(gettext(lang, "Title of the event [{default}]: ")
+                      .format(default=DEFAULT_TITLE))
+        title = answer[:120] or DEFAULT_TITLE
+        while True:
+            answer = _ask(gettext(lang, "Languages, first one on the wall (fr, en) "
+                                        "[{default}]: ").format(
+                default=",".join(DEFAULT_LANGUAGES))).lower()
+            chosen = [x.strip() for x in answer.replace(" ", ",").split(",") if x.strip()]
+            if not chosen:
+                break
+            if all(x in LANGUAGES for x in chosen):
+                languages = list(dict.fromkeys(chosen))
+                break
+            print(gettext(lang, "Please answer fr, en, or both (fr,en)."), flush=True)
+    # The first event follows no hashtag source until the organiser names some.
+    return Event(slug=slug_for(title), title=title, languages=languages, sources=[])
+
+
+async def _ensure_event(redis: Client, data_dir: Path, demo: bool,
+                        first: Event | None) -> tuple[str, str, bool]:
+    """(slug, the laptop's admin token, whether the token is new): the demo with --demo,
+    else the event chosen on first start (`first`, created now), else the one remembered."""
+    event_path = data_dir / EVENT_FILE
+    token_path = data_dir / TOKEN_FILE
+    remembered = event_path.read_text().strip() if event_path.is_file() else ""
+    if demo:
+        slug = DEMO_SLUG
+        if await get_event(redis, DEMO_SLUG) is None:
+            # The demo follows no hashtag source: only the audience page and SMS feed it.
+            await create_event(redis, Event(slug=DEMO_SLUG, title="Clameur — démo",
+                                            hashtags=["clameur"], sources=[]))
+    elif remembered and await get_event(redis, remembered) is not None:
+        slug = remembered
+    elif first is None:
+        slug = DEMO_SLUG  # a data directory from before the questions: its demo stays
+    else:
+        slug = first.slug
+        while await get_event(redis, slug) is not None:
+            slug = f"{first.slug[:34]}-{os.urandom(2).hex()}"
+        first.slug = slug
+        await create_event(redis, first)
+    if not demo:
+        write_private(event_path, slug + "\n")
     if token_path.is_file():
         token = token_path.read_text().strip()
-        if await verify_token(redis, token) is not None:
-            return token, False
-    token, _ = await create_token(redis, DEMO_SLUG, "admin", label="laptop")
+        info = await verify_token(redis, token)
+        if info is not None and info.slug == slug:
+            return slug, token, False
+    token, _ = await create_token(redis, slug, "admin", label="laptop")
     write_private(token_path, token + "\n")  # 0600 from its creation
-    return token, True
+    return slug, token, True
+
+
+async def _needs_first_event(redis: Client, data_dir: Path) -> bool:
+    """Nothing chosen yet: no remembered event, and no demo from an earlier version."""
+    event_path = data_dir / EVENT_FILE
+    if event_path.is_file() and await get_event(redis, event_path.read_text().strip()):
+        return False
+    return await get_event(redis, DEMO_SLUG) is None
 
 
 def _wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
@@ -149,14 +230,14 @@ def _stop_children(children: list[subprocess.Popen[bytes]]) -> None:
 
 
 def banner_lines(lang: str, base: str, host: str, token: str, fresh: bool,
-                 token_path: Path) -> list[str]:
+                 token_path: Path, slug: str = DEMO_SLUG) -> list[str]:
     """What `clameur up` says once the wall answers (without the QR code)."""
     def _(message: str) -> str:
         return gettext(lang, message)
 
     lines = [_("Clameur is up."), "",
-             _("Phones join here (the QR code):"), f"  {base}/e/{DEMO_SLUG}", "",
-             _("The wall, for the projector:"), f"  {base}/wall/{DEMO_SLUG}", "",
+             _("Phones join here (the QR code):"), f"  {base}/e/{slug}", "",
+             _("The wall, for the projector:"), f"  {base}/wall/{slug}", "",
              (_("Moderator token (new):") if fresh else _("Moderator token:")), f"  {token}",
              "  " + _("(kept in {path})").format(path=token_path), ""]
     shown = base.split("://", 1)[-1].rsplit(":", 1)[0].strip("[]")
@@ -218,21 +299,27 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
         local = Settings(**{**settings.__dict__, "redis_url": url})
         data_dir = Path(settings.data_dir)
         token_path = data_dir / TOKEN_FILE
+        data_dir.mkdir(parents=True, exist_ok=True)
 
-        async def demo(redis: Client) -> tuple[str, bool]:
-            return await _ensure_demo(redis, token_path)
+        async def needs(redis: Client) -> bool:
+            return not args.demo and await _needs_first_event(redis, data_dir)
 
-        token, fresh = with_redis(local, demo)
+        first = ask_first_event(lang, sys.stdin.isatty()) if with_redis(local, needs) else None
+
+        async def ensure(redis: Client) -> tuple[str, str, bool]:
+            return await _ensure_event(redis, data_dir, args.demo, first)
+
+        slug, token, fresh = with_redis(local, ensure)
         base = public_base(settings, host, port)
         here = local_base(host, port)
         children = _start_children(host, port, url, base, data_dir if with_tui else None,
                                    args.workers)
         try:
             _wait_healthy(here, children[0])
-            lines = banner_lines(lang, base, host, token, fresh, token_path)
+            lines = banner_lines(lang, base, host, token, fresh, token_path, slug)
             if sys.stdout.isatty():
-                qr = qr_terminal(f"{base}/e/{DEMO_SLUG}")
-                width = len(qr_terminal(f"{base}/e/{DEMO_SLUG}", colour=False)[0])
+                qr = qr_terminal(f"{base}/e/{slug}")
+                width = len(qr_terminal(f"{base}/e/{slug}", colour=False)[0])
                 print("\n" + compose_banner(lines, qr, width,
                                             shutil.get_terminal_size().columns), flush=True)
             else:
@@ -244,7 +331,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
                                     "everything).") + " ")
             except EOFError:
                 pass
-            code = _run_tui(here, token, lang, f"{base}/e/{DEMO_SLUG}", data_dir)
+            code = _run_tui(here, token, lang, f"{base}/e/{slug}", data_dir, slug)
             print(gettext(lang, "Stopping: the wall, the phones' page, SMS and the sources "
                                 "are off until clameur up runs again."), flush=True)
             return code
@@ -254,8 +341,9 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
             _stop_children(children)
 
 
-def _run_tui(server: str, token: str, lang: str, audience_url: str, data_dir: Path) -> int:
+def _run_tui(server: str, token: str, lang: str, audience_url: str, data_dir: Path,
+             slug: str = DEMO_SLUG) -> int:
     from moderator_tui.main import run
 
-    return run(server=server, token=token, event=DEMO_SLUG, lang=lang, insecure=False,
+    return run(server=server, token=token, event=slug, lang=lang, insecure=False,
                audience_url=audience_url, stops_wall=True, spool_dir=str(data_dir))
