@@ -304,16 +304,17 @@ async def test_text_contrast_meets_wcag_aa_in_both_themes(
 async def test_keyboard_alone_can_react_and_post(
         browser: Browser, server: ServerProcess, http: httpx.AsyncClient,
         event: EventFixture) -> None:
-    """Tab order: language, reactions, message, name, send; Space taps, Enter sends."""
+    """Tab order: language, reactions, the charter's "I have read it", message, name, send;
+    Space taps, Enter sends."""
     page, log = await open_phone(browser, server, event.slug)
     order = []
-    for _ in range(10):
+    for _ in range(11):
         await page.keyboard.press("Tab")
         order.append(await page.evaluate(
             "() => document.activeElement.id || document.activeElement.dataset.kind "
             "|| document.activeElement.textContent.trim()"))
-    assert order == ["FR", "EN", "clap", "heart", "laugh", "wow", "question", "text",
-                     "author", "send"]
+    assert order == ["FR", "EN", "clap", "heart", "laugh", "wow", "question", "charter-ok",
+                     "text", "author", "send"]
     await page.focus('.react-btn[data-kind="wow"]')
     await page.keyboard.press("Space")
     await expect(page.locator('.react-btn[data-kind="wow"] .tap-count')).to_have_text("+1")

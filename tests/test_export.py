@@ -155,7 +155,8 @@ def test_cli_writes_items_reactions_and_readme(redis_url: str, tmp_path: Path) -
     run_cli(redis_url, "export", seeded.slug, "--format", "csv", "--licence", "ODbL-1.0",
             "--lang", "en", "--output", str(tmp_path / "debat.csv"))
     assert {p.name for p in tmp_path.iterdir()} == {"debat.csv", "debat-reactions.csv",
-                                                     "debat-questions.csv", "debat-README.md"}
+                                                     "debat-questions.csv",
+                                                     "debat-transcript.csv", "debat-README.md"}
     assert {r["id"] for r in read_csv((tmp_path / "debat.csv").read_bytes())} == \
         set(seeded.approved)
     about = (tmp_path / "debat-README.md").read_text()

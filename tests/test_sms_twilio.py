@@ -226,7 +226,8 @@ async def test_public_url_setting_is_what_signatures_are_checked_against(
         redis_url: str, redis: Redis) -> None:
     """With CLAMEUR_PUBLIC_URL set, that base + path is verified, not the request URL."""
     server = ServerProcess(redis_url=redis_url, env={
-        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "CLAMEUR_PUBLIC_URL": "https://clameur.example.net/"}
+        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "CLAMEUR_PUBLIC_URL": "https://clameur.example.net/",
+        "CLAMEUR_SMS_FRENCH_REPLIES": "all"}  # the test phone is a French mobile
     ).start()
     try:
         ev = await make_event(redis)

@@ -42,6 +42,7 @@ async def rig(redis: Redis) -> AsyncIterator[Rig]:
     async with FakeJetstream() as jetstream, FakeAppView() as appview, \
             httpx.AsyncClient(timeout=5) as http:
         appview.add(ALICE, "alice.bsky.social", "Alice")
+        appview.add(BOB, "bob.bsky.social", "")  # no display name
         settings = SourceSettings(jetstream_url=jetstream.url, bluesky_appview_url=appview.url)
         ev = await make_event(redis, hashtags=["Clameur"])
         event = await get_event(redis, ev.slug)
@@ -93,7 +94,7 @@ async def test_posts_tagged_by_facet_or_tags_arrive_case_insensitively(rig: Rig,
     assert first.url == "https://bsky.app/profile/alice.bsky.social/post/3k1"
     assert first.media == [{"url": "https://cdn.bsky.app/img/feed_fullsize/plain/"
                                    f"{ALICE}/bafkreiimg@jpeg", "alt": "la salle"}]
-    assert (second.author, second.sensitive) == (BOB, True)  # unknown profile: the DID
+    assert (second.author, second.sensitive) == ("bob.bsky.social", True)  # the handle
     assert await redis.get(keys.source_cursor(rig.event.slug, "bluesky")) == str(last)
     assert rig.jetstream.connections[0]["wantedCollections"] == ["app.bsky.feed.post"]
 
@@ -173,12 +174,21 @@ async def test_a_refused_handshake_is_retried_with_backoff(rig: Rig, redis: Redi
     assert item.text == "enfin #clameur"
 
 
-async def test_an_appview_failure_falls_back_to_the_did(rig: Rig, redis: Redis) -> None:
-    """getProfile answers 500: the post is stored under the DID rather than lost."""
+async def test_an_appview_failure_is_retried_and_an_unreadable_profile_is_not_ingested(
+        rig: Rig, redis: Redis) -> None:
+    """getProfile answers 500 once: asked again, the post is stored with the profile. A
+    profile that cannot be read (consent unknown, wall/sources/consent.py) is skipped."""
     rig.appview.fail_next(500, '{"error": "InternalServerError"}')
     task = await running(rig, redis)
-    await rig.jetstream.publish(post_event(ALICE, "3y1", "#clameur quand même",
-                                           rig.jetstream.next_time(), tags=["clameur"]))
-    (item,) = await count_at_least(redis, rig.event.slug, 1)
+    js = rig.jetstream
+    await js.publish(post_event(ALICE, "3y1", "#clameur quand même", js.next_time(),
+                                tags=["clameur"]))
+    await js.publish(post_event("did:plc:nobody0000000000000000", "3y2", "#clameur inconnu",
+                                js.next_time(), tags=["clameur"]))
+    await js.publish(post_event(ALICE, "3y3", "#clameur après", js.next_time(),
+                                tags=["clameur"]))
+    items = await count_at_least(redis, rig.event.slug, 2)
     await stop(task)
-    assert (item.author, item.url) == (ALICE, f"https://bsky.app/profile/{ALICE}/post/3y1")
+    assert [i.text for i in items] == ["#clameur quand même", "#clameur après"]
+    assert (items[0].author, items[0].url) == (
+        "Alice", "https://bsky.app/profile/alice.bsky.social/post/3y1")

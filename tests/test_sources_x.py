@@ -167,9 +167,11 @@ async def test_an_overlong_tweet_is_skipped_and_the_rest_goes_on(rig: XRig,
 
 async def test_a_running_connector_follows_the_event_mode_and_status(rig: XRig,
                                                                     redis: Redis) -> None:
-    """Switched to post-moderation, new tweets are approved; once closed, none is stored."""
+    """Switched to post-moderation with hashtag posts following the mode, new tweets are
+    approved; once closed, none is stored."""
     connector = await rig.connector(redis)  # holds the event as it was: pre-moderation
-    await update_event(redis, rig.slug, {"mode": "post"})
+    await update_event(redis, rig.slug, {"mode": "post",
+                                         "social_post_moderation": "follow_mode"})
     rig.fake.post("#clameur approved at once")
     await connector.poll()
     (item,) = await inbox_items(redis, rig.slug)

@@ -22,6 +22,7 @@ from wall.http import error, render
 from wall.keyfile import process_secret
 from wall.live.hub import Hub
 from wall.live.reactions import ReactionCounter
+from wall.live.votes import VoteBatcher
 from wall.logs import install_redaction
 from wall.media import MediaProxy
 from wall.metrics import Metrics
@@ -31,11 +32,16 @@ from wall.redis_client import connect
 from wall.routes import (
     admin,
     audience,
+    authors,
+    captions,
+    charter,
     hooks,
     media,
     moderation,
     operator,
     pages,
+    polls,
+    questions,
     reports,
     sockets,
 )
@@ -81,18 +87,22 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
             hub=hub, events=EventCache(redis),
             media=MediaProxy(redis, settings.media_private_hosts), limiter=limiter, metrics=metrics,
             reactions=ReactionCounter(redis, limiter, metrics),
-            templates=pages.make_environment())
+            templates=pages.make_environment(), votes=VoteBatcher(redis))
         app.state.clameur = state
         state.reactions.start()
+        state.votes.start()
         try:
             yield
         finally:
+            await state.votes.stop()
             await state.reactions.stop()
             await hub.close()
             await redis.aclose()
 
     return Starlette(
-        routes=[*audience.routes, *moderation.routes, *admin.routes, *reports.routes,
+        routes=[*audience.routes, *authors.routes, *captions.routes, *charter.routes,
+                *questions.routes, *polls.routes, *moderation.routes, *admin.routes,
+                *reports.routes,
                 *sockets.routes, *hooks.routes, *operator.routes, *media.routes,
                 *pages.routes],
         lifespan=lifespan,

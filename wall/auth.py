@@ -21,7 +21,9 @@ from wall.appstate import app_state
 from wall.store.reportlinks import OPERATOR
 from wall.store.tokens import TokenInfo, list_tokens, token_slug, verify_token
 
-ROLE_RANK = {"moderator": 1, "admin": 2}
+# A route asks for a least role; a token of that rank or higher passes. A captioner ranks
+# below a moderator: it may post captions and nothing else.
+ROLE_RANK = {"captioner": 0, "moderator": 1, "admin": 2}
 SESSION_SECONDS = 3600
 
 

@@ -92,6 +92,10 @@ class Settings:
         "is one address); past it: 503, or a WebSocket closed with 4429.")
     metrics_token: str = setting("CLAMEUR_METRICS_TOKEN", "", "Bearer token `/metrics` "
                                   "requires; unset: `/metrics` answers 404.")
+    sms_french_replies: str = setting("CLAMEUR_SMS_FRENCH_REPLIES", "keyword", "Replies to "
+                                       "French mobile numbers: `keyword` (only the help "
+                                       "text, to AIDE/HELP/CHARTE) or `all` (a number "
+                                       "allowed to send automated SMS in France).")
     media_private_hosts: str = setting("CLAMEUR_MEDIA_PRIVATE_HOSTS", "", "Addresses or "
                                         "networks (comma-separated) the server may fetch "
                                         "source images from although they are not public "

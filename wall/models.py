@@ -15,6 +15,7 @@ HASHTAG_SOURCES = ("x", "mastodon", "bluesky")
 ACTIONS = ("approve", "reject", "retract", "pin", "unpin", "highlight", "restore",
            "unapprove", "unhighlight", "reveal")
 MODES = ("pre", "post")
+SOCIAL_MODERATION = ("approve", "follow_mode")
 STATUSES = ("draft", "open", "closed")
 DEFAULT_REACTIONS = ("clap", "heart", "laugh", "wow", "question")
 SLUG_RE = re.compile(r"^[a-z0-9-]{1,40}$")
@@ -135,6 +136,13 @@ class Event:
     wordlist: str = "hold"
     blocked_words: list[str] = field(default_factory=list)
     allowed_words: list[str] = field(default_factory=list)
+    # The moderation charter in the organiser's words, per language ("fr"/"en" -> plain
+    # text); none: the default charter (wall/moderation/charter.py).
+    charter: dict[str, str] = field(default_factory=dict)
+    # Hashtag posts (X, Mastodon, Bluesky): "approve" (default) waits for a moderator even
+    # in post-moderation (their authors did not come to this room); "follow_mode" treats
+    # them like the room's own posts.
+    social_post_moderation: str = "approve"
     created_at: str = field(default_factory=utc_now_iso)
 
     _LIST_FIELDS = ("hashtags", "languages", "reactions", "mastodon_instances", "sources")

@@ -31,6 +31,8 @@ MODE: Final = "mode"
 # Sent by phones on the audience socket, and the answer once the vote is stored.
 VOTE: Final = "vote"
 VOTED: Final = "voted"
+# A line of live captions (wall/routes/captions.py): walls and audiences.
+CAPTION: Final = "caption"
 # Desk frames: moderators only.
 QUEUE: Final = "queue"
 QUEUED: Final = "queued"
@@ -123,3 +125,10 @@ def mode(value: str) -> Frame:
 def voted(poll_id: str) -> Frame:
     """A vote sent on the audience socket is stored."""
     return {"type": VOTED, "poll": poll_id}
+
+
+def caption(text: str, caption_id: str) -> Frame:
+    """A caption line (SPEC: `{"type": "caption", "text"}`) with `id`, its stream id: the
+    order of lines, and what a wall already shows (the catch-up on connecting sends the
+    last two lines again; a page skips an id it has)."""
+    return {"type": CAPTION, "text": text, "id": caption_id}

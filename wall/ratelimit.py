@@ -30,6 +30,9 @@ DEFAULTS: dict[str, tuple[int, int]] = {
     "ws_connect_device": (30, 60),
     "ws_connect_ip": (5 * ROOM_SEATS, 60),
     "sms_phone": (6, 60),
+    # Caption lines per captioner token (wall/routes/captions.py): live speech is a line
+    # every second or two; this stops a runaway script, not a fast stenographer.
+    "caption_token": (300, 60),
 }
 
 

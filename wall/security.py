@@ -43,6 +43,8 @@ def _same_origin(origin: str, headers: dict[bytes, str], allowed: set[str]) -> b
 
 def _is_audience_write(scope: Scope) -> bool:
     path: str = scope["path"]
+    if scope["method"] == "DELETE":  # an author withdrawing a post (wall/routes/authors.py)
+        return path.startswith("/api/events/") and "/my-posts/" in path
     return (scope["method"] == "POST" and path.startswith("/api/events/")
             and path.endswith(AUDIENCE_POSTS))
 

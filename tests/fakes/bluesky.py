@@ -131,10 +131,17 @@ class FakeAppView(FakeService):
 
     def __init__(self) -> None:
         super().__init__()
-        self.profiles: dict[str, dict[str, str]] = {}
+        self.profiles: dict[str, dict[str, Any]] = {}
 
-    def add(self, did: str, handle: str, name: str) -> None:
+    def add(self, did: str, handle: str, name: str, description: str = "",
+            self_labels: tuple[str, ...] = ()) -> None:
+        """A profileViewDetailed; `self_labels` as the AppView reports them (e.g.
+        `!no-unauthenticated`, set by the author on their profile record)."""
+        labels = [{"src": did, "uri": f"at://{did}/app.bsky.actor.profile/self",
+                   "cid": "bafyreiprofile", "val": val, "cts": "2026-11-01T10:00:00.000Z"}
+                  for val in self_labels]
         self.profiles[did] = {"did": did, "handle": handle, "displayName": name,
+                              "description": description, "labels": labels,
                               "avatar": f"https://cdn.bsky.app/img/avatar/plain/{did}/x@jpeg"}
 
     def routes(self) -> list[web.RouteDef]:

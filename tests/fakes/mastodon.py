@@ -14,10 +14,16 @@ from aiohttp import web
 from tests.fakes.base import FakeService
 
 
-def account(username: str, display_name: str = "", domain: str = "") -> dict[str, Any]:
+def account(username: str, display_name: str = "", domain: str = "", *,
+            note: str = "", discoverable: bool | None = True, noindex: bool = False
+            ) -> dict[str, Any]:
+    """An Account entity (https://docs.joinmastodon.org/entities/Account/): `note` is the
+    profile's HTML; `discoverable` may be null (never chosen); `noindex` since 4.0."""
     acct = f"{username}@{domain}" if domain else username
     return {"id": str(abs(hash(acct)) % 10**9), "username": username, "acct": acct,
             "display_name": display_name, "url": f"https://{domain or 'local'}/@{username}",
+            "note": note, "locked": False, "bot": False, "group": False,
+            "discoverable": discoverable, "noindex": noindex, "indexable": bool(discoverable),
             "avatar": f"https://files.example/avatars/{username}.png",
             "avatar_static": f"https://files.example/avatars/{username}-static.png"}
 

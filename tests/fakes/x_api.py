@@ -17,10 +17,15 @@ class Author:
     id: str
     name: str
     username: str
+    description: str = ""  # the profile's bio (`user.fields=description`)
 
-    def json(self) -> dict[str, str]:
-        return {"id": self.id, "name": self.name, "username": self.username,
-                "profile_image_url": f"https://pbs.twimg.com/profile_images/{self.id}/a.jpg"}
+    def json(self, fields: tuple[str, ...] = ()) -> dict[str, str]:
+        """The user object: id, name and username, plus the optional `user.fields` asked."""
+        data = {"id": self.id, "name": self.name, "username": self.username,
+                "profile_image_url": f"https://pbs.twimg.com/profile_images/{self.id}/a.jpg",
+                "description": self.description}
+        return {k: v for k, v in data.items()
+                if k in ("id", "name", "username", "profile_image_url") or k in fields}
 
 
 @dataclass
@@ -86,17 +91,19 @@ class FakeX(FakeService):
                     and any(tag in t.text.lower() for tag in tags)]
         offset = int(q.get("next_token", "0") or 0)
         page = matching[offset:offset + max_results]
-        return web.json_response(self._body(page, offset + max_results, len(matching)),
+        fields = tuple(q.get("user.fields", "").split(","))
+        return web.json_response(self._body(page, offset + max_results, len(matching), fields),
                                  headers=self._headers())
 
-    def _body(self, page: list[Tweet], end: int, total: int) -> dict[str, Any]:
+    def _body(self, page: list[Tweet], end: int, total: int,
+              fields: tuple[str, ...] = ()) -> dict[str, Any]:
         meta: dict[str, Any] = {"result_count": len(page)}
         if not page:
             return {"meta": meta}
         meta.update(newest_id=page[0].id, oldest_id=page[-1].id)
         if end < total:
             meta["next_token"] = str(end)
-        users = {t.author.id: t.author.json() for t in page}
+        users = {t.author.id: t.author.json(fields) for t in page}
         body: dict[str, Any] = {"data": [t.json() for t in page],
                                 "includes": {"users": list(users.values())}, "meta": meta}
         media = [m for t in page for m in t.media]

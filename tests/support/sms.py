@@ -65,7 +65,11 @@ def sms_server(redis_url: str) -> Iterator[ServerProcess]:
     """A real `clameur serve` with the providers' secrets in its environment."""
     proc = ServerProcess(redis_url=redis_url, env={"TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
                                                    "VONAGE_SIGNATURE_SECRET": VONAGE_SECRET,
-                                                   "CLAMEUR_RATE_LIMITS": "sms_phone=6/60"}
+                                                   "CLAMEUR_RATE_LIMITS": "sms_phone=6/60",
+                                                   # The test phones are French mobiles:
+                                                   # these tests read every reply (the
+                                                   # default is tested in test_sms_france).
+                                                   "CLAMEUR_SMS_FRENCH_REPLIES": "all"}
                          ).start()
     yield proc
     proc.stop()

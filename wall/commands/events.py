@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from wall.commands._run import with_redis
 from wall.config import Settings
-from wall.models import HASHTAG_SOURCES, Event
+from wall.i18n import LANGUAGES
+from wall.models import HASHTAG_SOURCES, SOCIAL_MODERATION, Event
+from wall.moderation.charter import clean_charter
 from wall.store.client import Client
 from wall.store.events import (
     EventError,
@@ -58,14 +61,38 @@ def _add_settings(p: argparse.ArgumentParser, creating: bool) -> None:
                         "event's own words (other matches are still held)")
     p.add_argument("--blocked-words", type=_csv, help="words added to the word list")
     p.add_argument("--allowed-words", type=_csv, help="words taken out of the word list")
+    p.add_argument("--social-post-moderation", choices=SOCIAL_MODERATION,
+                   help="hashtag posts: approve (default: each waits for a moderator, even "
+                        "in post-moderation) or follow_mode (like the room's own posts)")
+    p.add_argument("--charter-file", metavar="FILE",
+                   help="the moderation charter in your words (plain text, UTF-8; '-' reads "
+                        "standard input; an empty file restores the default charter)")
+    p.add_argument("--charter-lang", choices=LANGUAGES,
+                   help="language of --charter-file (default: the event's first language)")
 
 
 def _changes(args: argparse.Namespace) -> dict[str, Any]:
     names = ("title", "hashtags", "mode", "status", "languages", "reactions", "sms_number",
              "sms_keyword", "question_keyword", "mastodon_instances", "sources", "theme",
              "links",
-             "blocklist", "wordlist", "blocked_words", "allowed_words")
+             "blocklist", "wordlist", "blocked_words", "allowed_words",
+             "social_post_moderation")
     return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+
+
+def _charter(args: argparse.Namespace, current: dict[str, str], languages: list[str]
+             ) -> dict[str, str] | None:
+    """The event's charters with --charter-file applied (None when not given)."""
+    if not getattr(args, "charter_file", None):
+        return None
+    path = args.charter_file
+    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    lang = args.charter_lang or next((g[:2] for g in languages if g[:2] in LANGUAGES), "fr")
+    charter = {k: v for k, v in current.items() if k != lang}
+    cleaned = clean_charter(text)  # ValueError: too long, control characters
+    if cleaned:
+        charter[lang] = cleaned
+    return charter
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -100,6 +127,12 @@ def _fail(message: str) -> int:
 
 def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
     event = Event(slug=args.slug, **_changes(args))
+    try:
+        charter = _charter(args, {}, event.languages)
+    except (OSError, ValueError) as exc:
+        return _fail(f"--charter-file: {exc}")
+    if charter is not None:
+        event.charter = charter
 
     async def work(redis: Client) -> Event:
         return await create_event(redis, event)
@@ -140,12 +173,26 @@ def _update(settings: Settings, slug: str, changes: dict[str, Any]) -> int:
         event = with_redis(settings, work)
     except EventError as exc:
         return _fail(str(exc))
-    print(f"updated {event.slug}: " + ", ".join(f"{k}={v}" for k, v in changes.items()))
+    shown = {k: (",".join(sorted(v)) or "default") if k == "charter" else v
+             for k, v in changes.items()}
+    print(f"updated {event.slug}: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
     return 0
 
 
 def cmd_update(args: argparse.Namespace, settings: Settings) -> int:
-    return _update(settings, args.slug, _changes(args))
+    changes = _changes(args)
+    if getattr(args, "charter_file", None):
+        async def current(redis: Client) -> Event | None:
+            return await get_event(redis, args.slug)
+
+        event = with_redis(settings, current)
+        if event is None:
+            return _fail(f"no event {args.slug!r}")
+        try:
+            changes["charter"] = _charter(args, event.charter, event.languages)
+        except (OSError, ValueError) as exc:
+            return _fail(f"--charter-file: {exc}")
+    return _update(settings, args.slug, changes)
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:

@@ -23,6 +23,7 @@ from wall.reporting.formats import (
     readme,
     to_json,
     to_ndjson,
+    transcript_csv,
 )
 from wall.store.client import Client
 
@@ -64,9 +65,13 @@ def write_csv(ds: Dataset, output: str | None, lang: str, delimiter: str) -> lis
     # The questions asked and their answers (docs/questions-and-polls.md), beside the items.
     asked = reactions.with_name(reactions.name.replace("-reactions.csv", "-questions.csv"))
     asked.write_bytes(questions_csv(ds, delimiter))
-    about.write_text(readme(ds, lang, delimiter, (items.name, reactions.name, asked.name)),
+    # What was said in the room: the captions, as the event's transcript.
+    said = reactions.with_name(reactions.name.replace("-reactions.csv", "-transcript.csv"))
+    said.write_bytes(transcript_csv(ds, delimiter))
+    about.write_text(readme(ds, lang, delimiter,
+                            (items.name, reactions.name, asked.name, said.name)),
                      encoding="utf-8")
-    return [items, reactions, asked, about]
+    return [items, reactions, asked, said, about]
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:

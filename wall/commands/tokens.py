@@ -1,4 +1,4 @@
-"""`clameur token create|list|revoke`: moderator and admin tokens per event."""
+"""`clameur token create|list|revoke`: moderator, admin and captioner tokens per event."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from wall.store.tokens import ROLES, TokenInfo, create_token, list_tokens, revok
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    token = sub.add_parser("token", help="manage moderator and admin tokens")
+    token = sub.add_parser("token", help="manage moderator, admin and captioner tokens")
     t_sub = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
     create = t_sub.add_parser("create", help="issue a token (shown once)")
     create.add_argument("--event", required=True, help="event slug")
-    create.add_argument("--role", choices=ROLES, default="moderator")
+    create.add_argument("--role", choices=ROLES, default="moderator",
+                        help="moderator (the desk), admin (also the event's settings, "
+                             "exports, report) or captioner (may only post captions)")
     create.add_argument("--label", default="", help="who holds it (shown in decisions)")
     create.set_defaults(handler=cmd_create)
     lst = t_sub.add_parser("list", help="list an event's tokens (never their secret)")

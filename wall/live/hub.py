@@ -148,6 +148,13 @@ class EventChannel:
                     self._to_mods(protocol.queued(item.__dict__, state))
         elif name == "asks":
             self.asks.take(entries)
+        elif name == "captions":
+            # Lines carry their text (a captioner's, not moderated): sent as they come.
+            for position, fields in entries:
+                line = (None, protocol.dumps(protocol.caption(fields.get("text", ""),
+                                                              position)))
+                for sub in list(self.walls):
+                    sub.offer(line)
         elif name == "audit" and self.mods:
             # The decided item's body with each decision (one read per batch), so a desk
             # updates its queue and its view of the wall without asking.

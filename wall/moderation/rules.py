@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wall.models import Event, Item
+from wall.models import HASHTAG_SOURCES, Event, Item
 from wall.moderation.links import has_link
 from wall.moderation.links import remove_links as remove_links  # intake's import
 from wall.moderation.wordlist import first_match, matcher
@@ -80,6 +80,9 @@ async def evaluate(redis: Client, event: Event, item: Item,
         content = content_verdict(event, item)
     if content is not None:
         return content
-    if event.mode == "post":
+    # Hashtag posts wait for a moderator even in post-moderation, unless the organiser
+    # chose otherwise: their authors wrote for their followers, not for this room's screen.
+    social = item.source in HASHTAG_SOURCES and event.social_post_moderation != "follow_mode"
+    if event.mode == "post" and not social:
         return Verdict("approve", "post-moderation")
     return None

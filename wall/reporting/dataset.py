@@ -22,7 +22,7 @@ from wall.reporting.asks import (
     published_polls,
     published_questions,
 )
-from wall.store import exports
+from wall.store import captions, exports
 from wall.store.client import Client
 from wall.store.events import get_event
 
@@ -42,6 +42,14 @@ class PublishedItem:
 
 
 @dataclass
+class PublishedCaption:
+    """One line of the captions: the transcript of what was said in the room."""
+
+    at: str
+    text: str
+
+
+@dataclass
 class Dataset:
     """An event's open data, ready to be written in any format."""
 
@@ -54,6 +62,8 @@ class Dataset:
     # What the room asked and what was promised; the polls' results (reporting/asks.py).
     questions: list[PublishedQuestion] = field(default_factory=list)
     polls: list[PublishedPoll] = field(default_factory=list)
+    # The captions sent during the event: its transcript (wall/routes/captions.py).
+    transcript: list[PublishedCaption] = field(default_factory=list)
 
 
 def iso_from_ms(ms: float) -> str:
@@ -72,6 +82,12 @@ async def approved_items(redis: Client, slug: str) -> list[PublishedItem]:
                          source=item.source, author=item.author, text=item.text)
            for item, approved_ms in await exports.in_state(redis, slug, PUBLISHED_STATE)]
     return sorted(out, key=lambda i: (i.approved_at or i.received_at, i.id))
+
+
+async def published_captions(redis: Client, slug: str) -> list[PublishedCaption]:
+    """Every caption line kept, in order, with its time; who sent it is left out."""
+    return [PublishedCaption(iso_from_ms(c.at_ms), c.text)
+            for c in await captions.transcript(redis, slug)]
 
 
 def continuous(minutes: dict[int, dict[str, int]]) -> list[tuple[int, dict[str, int]]]:
@@ -97,4 +113,5 @@ async def collect(redis: Client, slug: str, licence: str = "") -> Dataset | None
                    items=await approved_items(redis, slug), kinds=kinds,
                    minutes=continuous(minutes),
                    questions=await published_questions(redis, slug),
-                   polls=await published_polls(redis, slug))
+                   polls=await published_polls(redis, slug),
+                   transcript=await published_captions(redis, slug))

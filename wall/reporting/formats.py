@@ -30,6 +30,10 @@ ITEM_COLUMNS: list[tuple[str, str]] = [
     ("author", "The name shown on the wall, as chosen by its author (may be empty)."),
     ("text", "The message, exactly as shown on the wall."),
 ]
+TRANSCRIPT_COLUMNS: list[tuple[str, str]] = [
+    ("at", "When the caption was sent (UTC)."),
+    ("text", "The caption, as shown in the caption band of the wall."),
+]
 REACTION_COLUMNS: list[tuple[str, str]] = [
     ("minute", "Start of the minute (UTC)."),
     ("<kind>", "One column per reaction kind: taps during that minute."),
@@ -91,6 +95,13 @@ def questions_csv(ds: Dataset, delimiter: str = ",") -> bytes:
     return _csv(rows, delimiter)
 
 
+def transcript_csv(ds: Dataset, delimiter: str = ",") -> bytes:
+    """The captions, one line each with its time: the event's transcript."""
+    rows = [[name for name, _ in TRANSCRIPT_COLUMNS]]
+    rows += [[_spreadsheet_time(c.at), _safe_cell(c.text)] for c in ds.transcript]
+    return _csv(rows, delimiter)
+
+
 def metadata(ds: Dataset, lang: str = "fr") -> dict[str, Any]:
     """Title, licence, counts and column descriptions, in `lang`."""
     _ = translations(lang).gettext
@@ -106,8 +117,10 @@ def metadata(ds: Dataset, lang: str = "fr") -> dict[str, Any]:
             "items": {name: _(text) for name, text in ITEM_COLUMNS},
             "reactions": {name: _(text) for name, text in REACTION_COLUMNS},
             "questions": {name: _(text) for name, text in QUESTION_COLUMNS},
+            "transcript": {name: _(text) for name, text in TRANSCRIPT_COLUMNS},
         },
         "questions": len(ds.questions), "polls": len(ds.polls),
+        "captions": len(ds.transcript),
     }
 
 
@@ -115,7 +128,8 @@ def to_json(ds: Dataset, lang: str = "fr") -> str:
     document = {"dataset": metadata(ds, lang), "items": [asdict(i) for i in ds.items],
                 "reactions_per_minute": reaction_rows(ds),
                 "questions": [asdict(q) for q in ds.questions],
-                "polls": [asdict(p) for p in ds.polls]}
+                "polls": [asdict(p) for p in ds.polls],
+                "transcript": [asdict(c) for c in ds.transcript]}
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -126,11 +140,13 @@ def to_ndjson(ds: Dataset, lang: str = "fr") -> str:
     lines += [{"type": "reactions", **row} for row in reaction_rows(ds)]
     lines += [{"type": "question", **asdict(q)} for q in ds.questions]
     lines += [{"type": "poll", **asdict(p)} for p in ds.polls]
+    lines += [{"type": "caption", **asdict(c)} for c in ds.transcript]
     return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
 
 
 def readme(ds: Dataset, lang: str = "fr", delimiter: str = ",",
-           files: tuple[str, ...] = ("items.csv", "reactions.csv", "questions.csv")) -> str:
+           files: tuple[str, ...] = ("items.csv", "reactions.csv", "questions.csv",
+                                     "transcript.csv")) -> str:
     """The companion README of the CSV files (Markdown)."""
     _ = translations(lang).gettext
     meta = metadata(ds, lang)

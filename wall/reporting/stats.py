@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from wall.models import SOURCES, Event, Item
+from wall.moderation.charter import AUTHOR
 from wall.rehearsal.naming import is_rehearsal
 from wall.reporting.asks import (
     PublishedPoll,
@@ -23,7 +24,13 @@ from wall.reporting.asks import (
     published_polls,
     published_questions,
 )
-from wall.reporting.dataset import PublishedItem, approved_items, continuous
+from wall.reporting.dataset import (
+    PublishedCaption,
+    PublishedItem,
+    approved_items,
+    continuous,
+    published_captions,
+)
 from wall.store import exports
 from wall.store.client import Client
 
@@ -89,6 +96,8 @@ class Report:
     # Every approved question with its answer state, and the polls (reporting/asks.py).
     questions: list[PublishedQuestion] = field(default_factory=list)
     polls: list[PublishedPoll] = field(default_factory=list)
+    # The captions, as the event's transcript (wall/store/captions.py).
+    transcript: list[PublishedCaption] = field(default_factory=list)
 
 
 def epoch(iso: str) -> float:
@@ -160,7 +169,10 @@ def moderation(items: list[Item], states: dict[str, str],
     people: dict[str, int] = {}
     for entry in audit:
         item_id, by = entry.get("id", ""), entry.get("by", "")
-        automatic = bool(entry.get("rule"))
+        if by == AUTHOR:  # withdrawn by its author (wall/routes/authors.py): nobody's call
+            continue
+        # A moderator's decision may name a charter rule too (`charter:<code>`).
+        automatic = by == "rules"
         if not automatic:
             people[by] = people.get(by, 0) + 1
         if entry.get("from") != "pending" or item_id in decided or item_id not in received:
@@ -201,4 +213,5 @@ async def build(redis: Client, event: Event) -> Report:
                   moderation=moderation(items, states, [
                       f for _, f in await exports.audit_entries(redis, slug)]),
                   questions=await published_questions(redis, slug),
-                  polls=await published_polls(redis, slug))
+                  polls=await published_polls(redis, slug),
+                  transcript=await published_captions(redis, slug))

@@ -17,11 +17,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from wall.appstate import app_state
+from wall.config import Settings
 from wall.http import BodyError, error, parse_json, read_body
 from wall.identity import phone_digits, phone_key
 from wall.routes._shared import known_event
 from wall.sources.signatures import public_url, twilio_valid, vonage_fresh, vonage_valid
-from wall.sources.sms import Inbound, receive
+from wall.sources.sms import Inbound, french_mobile, receive
 from wall.store.client import Client
 from wall.store.sms import reassemble
 
@@ -77,9 +78,16 @@ async def twilio_hook(request: Request) -> Response:
              and data.get(f"MediaUrl{n}")]
     outcome = await receive(app_state(request).redis, event, Inbound(
         "twilio", data.get("MessageSid") or data.get("SmsSid", ""), sender, last,
-        data.get("Body", ""), media))
+        data.get("Body", ""), media, help_only=_help_only(settings, data.get("From", "")),
+        public_url=settings.public_url))
     log.info("SMS %s for %s: %s", data.get("MessageSid", "?"), outcome.event, outcome.kind)
     return twiml(outcome.reply)
+
+
+def _help_only(settings: Settings, phone: str) -> bool:
+    """A French mobile gets no automated reply but the help it asks for (docs/sources.md),
+    unless the number may send them (CLAMEUR_SMS_FRENCH_REPLIES=all)."""
+    return settings.sms_french_replies != "all" and french_mobile(phone)
 
 
 def _small_int(value: str, most: int) -> int:

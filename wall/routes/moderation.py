@@ -3,7 +3,7 @@
 | route | answers |
 | --- | --- |
 | `GET /api/events/{slug}/queue` | pending items, oldest first |
-| `POST /api/events/{slug}/items/{id}/decisions` | `{"action", "expected"?}` → new state; 409 |
+| `POST /api/events/{slug}/items/{id}/decisions` | `{"action", "expected"?, "reason"?}` → state |
 | `GET /api/events/{slug}/desk` | event, counters, what the wall shows now |
 | `GET /api/events/{slug}/rules` | items the automatic rules decided, newest first |
 | `GET /api/events/{slug}/items/{id}/author` | that author's record and flags |
@@ -21,6 +21,7 @@ from wall.auth import authorise
 from wall.http import ApiError, Invalid, NotFound, read_json_object
 from wall.live.presence import counters
 from wall.models import ACTIONS, Item
+from wall.moderation.charter import RULE_CODES
 from wall.routes._shared import known_event, moderator_name
 from wall.store.authors import author_record, set_author_flag
 from wall.store.decisions import decide
@@ -53,8 +54,14 @@ async def decide_item(request: Request) -> Response:
         raise Invalid("action", f"action must be one of {', '.join(ACTIONS)}")
     if not isinstance(expected, str):
         raise Invalid("expected", "expected must be a state name")
+    # The charter rule a post broke (wall/moderation/charter.py), shown to its author.
+    reason = data.get("reason") or ""
+    if reason and (reason not in RULE_CODES or action not in ("reject", "retract")):
+        raise Invalid("reason", f"reason: one of {', '.join(RULE_CODES)}, with reject or "
+                                "retract")
     moderator = moderator_name(token)
-    outcome = await decide(state.redis, slug, item_id, action, by=moderator, expected=expected)
+    outcome = await decide(state.redis, slug, item_id, action, by=moderator, expected=expected,
+                           rule=f"charter:{reason}" if reason else "")
     state.metrics.decisions.labels(action, outcome.status).inc()
     if outcome.status == "missing":
         raise NotFound("unknown_item", "no such item in this event")

@@ -20,6 +20,7 @@ from wall.appstate import app_state
 from wall.i18n import DEFAULT_LANGUAGE, LANGUAGES, from_accept_language, translations
 from wall.identity import device_id, set_device_cookie
 from wall.models import Event
+from wall.moderation.charter import charter_for, followed_sources
 from wall.net import is_loopback, room_address
 from wall.paths import resource_dir
 from wall.qr import qr_svg, short_url
@@ -59,6 +60,12 @@ JS_MESSAGES = (
     "This poll is no longer available.",
     "You are offline: vote again when the connection is back.",
     "Your vote was not counted ({status}): try again.",
+    # Captions, the charter and the author's own posts (static/captions.js, charter.js).
+    "Show the captions", "Hide the captions", "Read the charter", "Hide the charter",
+    "On the wall", "Waiting for a moderator", "Withdrawn",
+    "Not shown — outside the charter: {rule}", "Not shown by the moderators", "Withdraw",
+    "Withdraw: {text}", "Withdraw this message? It leaves the wall and the moderators' queue.",
+    "Your message was withdrawn.", "It could not be withdrawn ({status}): try again.",
 )
 REACTION_LABELS = {"clap": "Applause", "heart": "Love", "laugh": "Laughter", "wow": "Wow",
                    "question": "Question"}
@@ -159,8 +166,9 @@ async def audience_page(request: Request) -> Response:
         return render(request, "not_found.html", status=404)
     if event.status == "draft":
         return not_open(request, event)
-    response = render(request, "audience.html", lang=audience_language(request, event),
-                      **page_context(request, event))
+    lang = audience_language(request, event)
+    response = render(request, "audience.html", lang=lang, **page_context(request, event),
+                      charter=charter_for(event, lang), followed=followed_sources(event))
     device, new = device_id(request)
     if new:
         set_device_cookie(request, response, device)

@@ -25,13 +25,14 @@ from wall.reporting.formats import (
     readme,
     to_json,
     to_ndjson,
+    transcript_csv,
 )
 from wall.reporting.page import render_report
 from wall.reporting.stats import build
 from wall.routes._shared import known_event, page_language
 from wall.store.reportlinks import LINK_SECONDS, create_link, use_link
 
-CSV_TABLES = ("items", "reactions", "questions", "readme")
+CSV_TABLES = ("items", "reactions", "questions", "transcript", "readme")
 
 
 async def _dataset(request: Request) -> Dataset:
@@ -70,9 +71,13 @@ async def export_csv(request: Request) -> Response:
     if table == "questions":
         return _attachment(questions_csv(ds, delimiter), "text/csv; charset=utf-8",
                            f"{slug}-questions.csv")
+    if table == "transcript":
+        return _attachment(transcript_csv(ds, delimiter), "text/csv; charset=utf-8",
+                           f"{slug}-transcript.csv")
     if table == "readme":
         text = readme(ds, _lang(request), delimiter,
-                      (f"{slug}-items.csv", f"{slug}-reactions.csv", f"{slug}-questions.csv"))
+                      (f"{slug}-items.csv", f"{slug}-reactions.csv", f"{slug}-questions.csv",
+                       f"{slug}-transcript.csv"))
         return _attachment(text, "text/markdown; charset=utf-8", f"{slug}-README.md")
     raise ApiError(400, "bad_request", f"table must be one of {', '.join(CSV_TABLES)}")
 

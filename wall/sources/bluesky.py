@@ -4,7 +4,9 @@ A post matches when one of its tag facets or its `tags` equals a hashtag of the 
 ignoring case. The Jetstream cursor (`time_us`) is saved after each accepted post and every
 few seconds otherwise; a reconnect resumes slightly before it (Jetstream's advice) and the
 inbox de-duplication absorbs the overlap. Handles and display names come from the AppView
-(`app.bsky.actor.getProfile`) through a small cache.
+(`app.bsky.actor.getProfile`) through a small cache, with the profile's labels and
+description: an author who opted out (`!no-unauthenticated`, #nobot) or whose profile
+cannot be read is never ingested (wall/sources/consent.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import httpx
 import websockets
 
 from wall.models import Event, Item
+from wall.sources.consent import bluesky_consents
 from wall.sources.normalise import deliver, make_item
 from wall.sources.settings import SourceSettings
 from wall.store.client import Client
@@ -34,15 +37,23 @@ SAVE_EVERY = 5.0
 SENSITIVE_LABELS = {"porn", "sexual", "nudity", "graphic-media", "gore"}
 
 
+Profile = dict[str, Any]
+# A failed lookup is tried again after these pauses (s) before the post is given up:
+# without the profile, its author's consent is unknown.
+RETRIES = (0.2, 0.5)
+FAILED_TTL = 10.0
+
+
 class Profiles:
-    """did -> (handle, display name, avatar), cached; failures fall back to the DID."""
+    """did -> handle, display name, avatar, labels and description, cached; a profile
+    that cannot be read is `known: False` (its posts are not ingested) for FAILED_TTL."""
 
     def __init__(self, http: httpx.AsyncClient, appview: str, ttl: float = 3600.0,
                  size: int = 10_000) -> None:
         self.http, self.appview, self.ttl, self.size = http, appview.rstrip("/"), ttl, size
-        self.cache: dict[str, tuple[float, dict[str, str]]] = {}
+        self.cache: dict[str, tuple[float, Profile]] = {}
 
-    async def get(self, did: str) -> dict[str, str]:
+    async def get(self, did: str) -> Profile:
         hit = self.cache.get(did)
         if hit and hit[0] > time.monotonic():
             return hit[1]
@@ -56,18 +67,27 @@ class Profiles:
         """An identity event: the handle changed, ask again next time."""
         self.cache.pop(did, None)
 
-    async def _fetch(self, did: str) -> tuple[dict[str, str], float]:
-        try:
-            response = await self.http.get(f"{self.appview}/xrpc/app.bsky.actor.getProfile",
-                                           params={"actor": did})
-            response.raise_for_status()
-            data = response.json()
-            return ({"handle": str(data.get("handle") or did),
-                     "name": str(data.get("displayName") or data.get("handle") or did),
-                     "avatar": str(data.get("avatar") or "")}, self.ttl)
-        except (httpx.HTTPError, ValueError, AttributeError) as exc:
-            log.info("profile of %s not resolved: %s", did, exc)
-            return {"handle": did, "name": did, "avatar": ""}, 60.0
+    async def _fetch(self, did: str) -> tuple[Profile, float]:
+        for pause in (*RETRIES, None):
+            try:
+                response = await self.http.get(
+                    f"{self.appview}/xrpc/app.bsky.actor.getProfile", params={"actor": did})
+                response.raise_for_status()
+                data = response.json()
+                labels = data.get("labels")
+                return ({"handle": str(data.get("handle") or did),
+                         "name": str(data.get("displayName") or data.get("handle") or did),
+                         "avatar": str(data.get("avatar") or ""),
+                         "description": str(data.get("description") or ""),
+                         "labels": labels if isinstance(labels, list) else [],
+                         "known": True}, self.ttl)
+            except (httpx.HTTPError, ValueError, AttributeError) as exc:
+                gone = isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code < 500
+                if pause is None or gone:
+                    log.info("profile of %s not resolved: %s", did, exc)
+                    break
+                await asyncio.sleep(pause)
+        return {"handle": did, "name": did, "avatar": "", "known": False}, FAILED_TTL
 
 
 def post_tags(record: dict[str, Any]) -> set[str]:
@@ -97,7 +117,7 @@ def _images(did: str, embed: dict[str, Any] | None) -> list[dict[str, str]]:
 
 
 def post_item(event: Event, did: str, rkey: str, record: dict[str, Any],
-              profile: dict[str, str]) -> Item:
+              profile: Profile) -> Item:
     labels = {str(v.get("val")) for v in (record.get("labels") or {}).get("values") or []
               if isinstance(v, dict)}
     return make_item(
@@ -158,10 +178,16 @@ class JetstreamConnector:
                 or commit.get("collection") != COLLECTION:
             return time_us
         record = commit.get("record")
-        if not isinstance(record, dict) or not post_tags(record) & self.tags:
+        tags = post_tags(record) if isinstance(record, dict) else set()
+        if not isinstance(record, dict) or not tags & self.tags:
             return time_us
         did, rkey = str(message.get("did")), str(commit.get("rkey"))
-        item = post_item(self.event, did, rkey, record, await self.profiles.get(did))
+        profile = await self.profiles.get(did)
+        if not bluesky_consents(profile, record, tags):
+            log.info("%s: a post of an author who opted out (or unknown) not ingested",
+                     self.event.slug)
+            return time_us
+        item = post_item(self.event, did, rkey, record, profile)
         await deliver(self.redis, self.event, [item])
         await save_cursor(self.redis, self.event.slug, self.name, str(time_us))
         return time_us

@@ -21,6 +21,7 @@ import nh3
 
 from wall.models import Event, Item
 from wall.moderation.text import normalise_name
+from wall.sources.consent import mastodon_consents
 from wall.sources.cursors import newer
 from wall.sources.mastodon_stream import stream_tags
 from wall.sources.normalise import deliver, make_item
@@ -74,6 +75,14 @@ def status_item(event: Event, status: dict[str, Any], host: str) -> Item:
     # The warning leads the text (rules and limits see it); the desk also shows it as a flag.
     item.content_warning = normalise_name(spoiler)[:CW_MAX] or None
     return item
+
+
+def consents(status: dict[str, Any]) -> bool:
+    """Whether the author of the status (of the boosted status, for a boost) lets it be
+    shown (wall/sources/consent.py)."""
+    original = status.get("reblog") or status
+    note = html_to_text(str((original.get("account") or {}).get("note") or ""))
+    return mastodon_consents(original, note)
 
 
 def pause(headers: httpx.Headers, shortest: float, requests_per_poll: int = 1) -> float:
@@ -168,12 +177,18 @@ class MastodonConnector:
 
     async def _accept(self, statuses: list[dict[str, Any]]) -> str | None:
         """Accept a page oldest first; the newest id read, to resume after."""
-        items, newest = [], None
+        items, newest, refused = [], None, 0
         for status in sorted(statuses, key=lambda s: (len(s["id"]), s["id"])):
             newest = status["id"]
             try:
+                if not consents(status):  # docs/sources.md: consent of social authors
+                    refused += 1
+                    continue
                 items.append(status_item(self.event, status, self.host or ""))
-            except (KeyError, TypeError) as exc:
+            except (KeyError, TypeError, AttributeError) as exc:
                 log.info("%s: status %s skipped, missing %s", self.event.slug, newest, exc)
+        if refused:
+            log.info("%s: %d status(es) of authors who opted out, not ingested",
+                     self.event.slug, refused)
         await deliver(self.redis, self.event, items)
         return newest

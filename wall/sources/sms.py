@@ -4,6 +4,11 @@ A phone number never leaves this module's caller in clear: the caller passes a k
 (`sender`) and the last two digits for the display name ("SMS ···42"). STOP/ARRET/START
 are remembered and never shown; `NOM Camille` / `NAME Camille` sets a nickname; a first
 word equal to the `sms_keyword` of an event sharing this number routes the message there.
+AIDE/HELP/CHARTE/CHARTER/INFO get the help text with the event's charter.
+
+French mobile numbers (`french_mobile`) get no automated reply but that help text, asked
+for by its keyword: French operators' rules for person-to-person numbers forbid automated
+sending (`CLAMEUR_SMS_FRENCH_REPLIES=all` when the number is one that may send them).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from dataclasses import dataclass, field
 
 from wall.i18n import LANGUAGES, gettext
 from wall.models import MAX_TEXT, Event, Item, new_item_id, utc_now_iso
+from wall.moderation.charter import sms_summary
 from wall.moderation.intake import InvalidItem, accept
 from wall.moderation.text import normalise_name, normalise_text
 from wall.sources.sms_asks import poll_vote, question_text
@@ -24,6 +30,15 @@ STOP_WORDS = {"STOP", "STOPALL", "ARRET", "ARRÊT", "UNSUBSCRIBE", "CANCEL", "EN
               "DESABONNER", "DÉSABONNER"}
 START_WORDS = {"START", "UNSTOP", "YES", "DEMARRER", "DÉMARRER"}
 NAME_WORDS = {"NOM": "fr", "PSEUDO": "fr", "NAME": "en", "NICK": "en"}
+# The help text and the charter, on request: the one reply a French mobile gets by default.
+HELP_WORDS = {"AIDE": "fr", "CHARTE": "fr", "HELP": "en", "CHARTER": "en", "INFO": ""}
+# French mobiles: +33 6/7 in metropolitan France, and the overseas departments' and
+# collectivities' own country codes (Guadeloupe and Saint-Martin/Saint-Barthélemy +590,
+# French Guiana +594, Martinique +596, Réunion and Mayotte +262, Saint-Pierre-et-Miquelon
+# +508, Wallis-et-Futuna +681, New Caledonia +687, French Polynesia +689), where the same
+# rules apply: every number of those codes counts (fixed lines do not send SMS anyway).
+_FRENCH_MOBILE = re.compile(
+    r"(?:00)?(?:33[67]\d{8}|(?:590|594|596|262|508|681|687|689)\d{4,9})")
 MAX_NICKNAME = 30
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 _FRENCH = {"le", "la", "les", "une", "des", "et", "est", "je", "vous", "nous", "merci",
@@ -45,15 +60,40 @@ class Inbound:
     last_digits: str
     text: str
     media: list[dict[str, str]] = field(default_factory=list)
+    # Reply only to the help keyword (a French mobile: see the module's docstring).
+    help_only: bool = False
+    # CLAMEUR_PUBLIC_URL, for the event page's address in the help text ("" when unset).
+    public_url: str = ""
 
 
 @dataclass
 class Outcome:
-    kind: str  # stored | duplicate | stop | start | name | closed | invalid | vote
+    kind: str  # stored | duplicate | stop | start | name | help | closed | invalid | vote
     lang: str
     reply: str | None = None
     item_id: str | None = None
     event: str = ""
+
+
+def french_mobile(phone: str) -> bool:
+    """True for a French mobile number, however the provider writes it (+33…, 33…, 0033…)."""
+    return bool(_FRENCH_MOBILE.fullmatch("".join(ch for ch in phone if ch.isdigit())))
+
+
+def help_text(event: Event, lang: str, public_url: str = "") -> str:
+    """How to take part by SMS, and the charter in one line (and where to read it all)."""
+    if event.mode == "post":
+        how = _t(lang, "%(title)s: your messages to this number show on the wall at once; "
+                       "moderators take down what breaks the charter.", title=event.title)
+    else:
+        how = _t(lang, "%(title)s: your messages to this number show on the wall once a "
+                       "moderator approves them.", title=event.title)
+    parts = [how, _t(lang, "NAME Camille signs them; STOP: no more replies."),
+             sms_summary(event, lang)]
+    if public_url:
+        page = f"{public_url.rstrip('/')}/e/{event.slug}"
+        parts.append(_t(lang, "More: %(url)s", url=page))
+    return " ".join(parts)
 
 
 def guess_language(text: str, event: Event) -> str:
@@ -99,6 +139,9 @@ async def _command(redis: Client, event: Event, msg: Inbound, text: str,
                    lang: str) -> Outcome | None:
     word, rest = _first_word(text)
     upper = word.strip(".!").upper()
+    if upper in HELP_WORDS and not rest:
+        lang = HELP_WORDS[upper] or lang
+        return Outcome("help", lang, help_text(event, lang, msg.public_url), event=event.slug)
     if upper in STOP_WORDS and not rest:
         await sms_store.set_opted_out(redis, event.slug, msg.sender, True)
         return Outcome("stop", lang, event=event.slug)  # the provider confirms STOP itself
@@ -132,6 +175,8 @@ async def receive(redis: Client, url_event: Event, msg: Inbound) -> Outcome:
     outcome = await _command(redis, event, msg, text, lang)
     if outcome is None:
         outcome = await _message(redis, event, msg, text, lang)
+    if msg.help_only and outcome.kind != "help":
+        outcome.reply = None  # a French mobile: no automated reply but the help asked for
     if outcome.reply and await sms_store.opted_out(redis, event.slug, msg.sender):
         outcome.reply = None  # they said STOP: the provider would refuse it anyway
     return outcome

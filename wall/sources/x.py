@@ -21,6 +21,7 @@ from tweepy.asynchronous import AsyncClient
 from yarl import URL
 
 from wall.models import Event, Item
+from wall.sources.consent import x_consents
 from wall.sources.cursors import newer
 from wall.sources.normalise import deliver, make_item
 from wall.sources.settings import SourceSettings
@@ -31,7 +32,8 @@ log = logging.getLogger("clameur.sources.x")
 
 DEFAULT_HOST = "api.twitter.com"
 EXPANSIONS = ["author_id", "attachments.media_keys"]
-USER_FIELDS = ["name", "username", "profile_image_url"]
+# `description`: an author's #nobot is read there (wall/sources/consent.py).
+USER_FIELDS = ["name", "username", "profile_image_url", "description"]
 MEDIA_FIELDS = ["type", "url", "preview_image_url", "alt_text"]
 TWEET_FIELDS = ["author_id", "created_at", "attachments", "possibly_sensitive", "note_tweet"]
 
@@ -123,6 +125,10 @@ def page_items(event: Event, body: Any) -> list[Item]:
     out = []
     for tweet in tweets:
         try:
+            if isinstance(tweet, dict) and not x_consents(
+                    users.get(tweet.get("author_id", ""), {}), str(tweet.get("text") or "")):
+                log.info("%s: a tweet of an author who opted out, not ingested", event.slug)
+                continue
             out.append(tweet_item(event, tweet, users, media))
         except (KeyError, TypeError) as exc:
             log.info("%s: tweet skipped, missing %s", event.slug, exc)

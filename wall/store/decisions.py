@@ -57,6 +57,10 @@ local function conflict()
   return {'conflict', st, redis.call('HGET', KEYS[2], id) or ''}
 end
 local body = redis.call('HGET', KEYS[9], id)
+-- Withdrawn by its author (wall/routes/authors.py): nobody puts it back.
+local last = redis.call('HGET', KEYS[2], id)
+if last and string.find(last, '"rule":"withdrawn"', 1, true)
+    and (action == 'approve' or action == 'restore') then return conflict() end
 local new_state, feed = st, nil
 local pinned = redis.call('GET', KEYS[5])
 if action == 'approve' then
@@ -119,7 +123,7 @@ if author and author ~= cjson.null and author ~= '' then
     end
   end
   if action == 'approve' then credit('approved', 1) end
-  if action == 'reject' then credit('rejected', 1) end
+  if action == 'reject' and rule ~= 'withdrawn' then credit('rejected', 1) end
   -- Undone decisions no longer count in the author's record.
   if action == 'unapprove' then credit('approved', -1) end
   if action == 'restore' then credit('rejected', -1) end

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wall.models import MODES, STATUSES, Event, valid_slug
+from wall.models import MODES, SOCIAL_MODERATION, STATUSES, Event, valid_slug
 from wall.store import keys
 from wall.store.client import Client
 from wall.store.status import announce_status
@@ -70,6 +70,12 @@ def _check(event: Event) -> None:
         raise EventError(f"mode must be one of {', '.join(MODES)}")
     if event.status not in STATUSES:
         raise EventError(f"status must be one of {', '.join(STATUSES)}")
+    if event.social_post_moderation not in SOCIAL_MODERATION:
+        raise EventError("social_post_moderation must be one of "
+                         f"{', '.join(SOCIAL_MODERATION)}")
+    if not isinstance(event.charter, dict) or not all(
+            k in ("fr", "en") and isinstance(v, str) for k, v in event.charter.items()):
+        raise EventError('charter must map "fr"/"en" to a text')
     if not event.title.strip():
         raise EventError("an event needs a title")
     event.hashtags = [h.lstrip("#").strip() for h in event.hashtags if h.strip("# ")]

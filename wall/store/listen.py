@@ -15,9 +15,9 @@ from wall.store import desk, keys, polls, questions
 from wall.store.client import Client
 
 StreamEntry = tuple[str, dict[str, str]]
-# The streams a channel follows: walls' feed, reaction deltas, arrivals, decisions, and
-# what changed in questions and polls.
-STREAMS = ("feed", "rx", "inbox", "audit", "asks")
+# The streams a channel follows: walls' feed, reaction deltas, arrivals, decisions, what
+# changed in questions and polls, and caption lines.
+STREAMS = ("feed", "rx", "inbox", "audit", "asks", "captions")
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Positions:
 def _stream_keys(slug: str) -> dict[str, str]:
     return {"feed": keys.feed(slug), "rx": keys.reactions_stream(slug),
             "inbox": keys.inbox(slug), "audit": keys.audit(slug),
-            "asks": keys.asks_stream(slug)}
+            "asks": keys.asks_stream(slug), "captions": keys.captions(slug)}
 
 
 class FeedBackend:

@@ -1,4 +1,5 @@
-"""Moderator and admin tokens: shown once, stored only as a SHA-256, compared in constant time.
+"""Captioner, moderator and admin tokens: shown once, stored only as a SHA-256, compared in
+constant time.
 
 A token reads ``<slug>.<secret>`` so that a token of another event is recognised (403)
 without a global index.
@@ -16,7 +17,9 @@ from wall.models import utc_now_iso
 from wall.store import keys
 from wall.store.client import Client
 
-ROLES = ("moderator", "admin")
+# A captioner may only post captions (wall/routes/captions.py); moderators and admins may
+# too (wall/auth.py ranks them).
+ROLES = ("moderator", "admin", "captioner")
 
 
 @dataclass
