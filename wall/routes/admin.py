@@ -7,6 +7,9 @@
 | `POST /api/events/{slug}/invitations` | `{"expires": "2h", "label"?}` → `201 {"code", ...}` |
 | `GET /api/events/{slug}/invitations` | `{"invitations": [...]}`: state, who used it and when |
 | `DELETE /api/events/{slug}/invitations/{id}` | revokes it, and the token it became |
+| `PUT /api/events/{slug}/settings` | title, hashtags, sources, SMS, languages, mode, reactions, |
+|  | words, theme, links, status: all checked first (`wall/eventsettings.py`), saved at once; |
+|  | else `422` with one `detail` entry per field, in the caller's language |
 | `POST /api/invitations/redeem` | no token: the one-time `code` is the credential (the web |
 |  | desk calls it) → `{"token", "event"}`, `410 {"error": "used"|"expired"|"revoked"}`, `404` |
 """
@@ -19,10 +22,12 @@ from starlette.routing import Route
 
 from wall.appstate import app_state
 from wall.auth import authorise
+from wall.eventsettings import check_settings
 from wall.http import ApiError, Invalid, NotFound, read_json_object
+from wall.i18n import from_accept_language, gettext
 from wall.models import MODES, STATUSES
 from wall.routes._shared import known_event
-from wall.store.events import update_event
+from wall.store.events import EventError, update_event
 from wall.store.invitations import (
     UNKNOWN,
     create_invitation,
@@ -53,6 +58,24 @@ async def set_status(request: Request) -> Response:
     event = await known_event(request)
     updated = await update_event(app_state(request).redis, event.slug, {"status": status})
     return JSONResponse({"slug": event.slug, "status": updated.status})
+
+
+async def put_settings(request: Request) -> Response:
+    """Change an event's settings from the desk: every field checked, then one write."""
+    await authorise(request, request.path_params["slug"], role="admin")
+    event = await known_event(request)
+    lang = from_accept_language(request.headers.get("Accept-Language", ""))
+    changes, problems = check_settings(await read_json_object(request))
+    if not problems:
+        try:
+            updated = await update_event(app_state(request).redis, event.slug, changes)
+        except EventError as exc:
+            problems = [("settings", "{value}", {"value": str(exc)})]
+        else:
+            return JSONResponse({"event": updated.public()})
+    detail = [{"field": field, "message": gettext(lang, msgid).format(**values)}
+              for field, msgid, values in problems]
+    raise ApiError(422, "validation", detail[0]["message"], detail=detail)
 
 
 async def create_invite(request: Request) -> Response:
@@ -108,6 +131,7 @@ async def redeem_invite(request: Request) -> Response:
 routes = [
     Route("/api/events/{slug}/mode", set_mode, methods=["PUT"]),
     Route("/api/events/{slug}/status", set_status, methods=["POST"]),
+    Route("/api/events/{slug}/settings", put_settings, methods=["PUT"]),
     Route("/api/events/{slug}/invitations", create_invite, methods=["POST"]),
     Route("/api/events/{slug}/invitations", list_invites, methods=["GET"]),
     Route("/api/events/{slug}/invitations/{invite}", revoke_invite, methods=["DELETE"]),
