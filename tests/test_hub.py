@@ -317,6 +317,30 @@ async def test_an_item_taken_down_before_the_hub_reads_it_is_never_sent() -> Non
     await hub.close()
 
 
+async def test_a_batch_whose_items_cannot_be_read_is_read_again_and_sent_once() -> None:
+    """Redis failing while the reader fetches the bodies of a batch: nothing of it is sent
+    then, the batch is read again once Redis answers, and each frame arrives once."""
+    backend = FakeBackend()
+    hub = Hub(backend)
+    fetch, failures = backend.items, [OSError("Redis went away")]
+
+    async def flaky(slug: str, ids: list[str]) -> list[tuple[Item | None, str | None]]:
+        if failures:
+            raise failures.pop()
+        return await fetch(slug, ids)
+
+    backend.items = flaky  # type: ignore[method-assign]
+    async with hub.subscribe(SLUG) as sub:
+        wall = Listener(sub)
+        first, _ = backend.approve("un")
+        second, _ = backend.approve("deux")
+        frames = [await wall.next() for _ in range(2)]
+        assert [f["position"] for f in frames] == [first, second] and failures == []
+        third, _ = backend.approve("trois")
+        assert (await wall.next())["position"] == third
+    await hub.close()
+
+
 async def test_a_reveal_brings_the_item_again_with_its_media() -> None:
     """A sensitive item's frame withholds its media (a count stands in); the `reveal`
     entry brings the item again, read now, with its media."""

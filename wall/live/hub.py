@@ -112,9 +112,11 @@ class EventChannel:
     async def _read_once(self) -> None:
         for name, entries in await self.backend.read(self.slug, self.last, READ_BLOCK_MS,
                                                      self.read_count):
+            # Moved past a batch once it is sent: a dispatch that fails reading the items
+            # it names (Redis gone) offered nothing yet, and the batch is read again.
+            await self._dispatch(name, entries)
             if entries:
                 self.last[name] = entries[-1][0]
-            await self._dispatch(name, entries)
 
     async def _dispatch(self, name: str, entries: list[StreamEntry]) -> None:
         if name == "feed":
