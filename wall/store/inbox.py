@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from wall.models import Item
 from wall.store import keys
+from wall.store.batch import BatchedScript
 from wall.store.client import Client
 from wall.store.limits import FRAGMENT as RATE_LIMITS
 from wall.store.limits import LimitPlan
@@ -46,6 +47,8 @@ local flags = redis.call('HMGET', KEYS[6], ARGV[8] .. '|banned', ARGV[8] .. '|tr
 return {1, ARGV[2], flags[1] or '', flags[2] or ''}
 """
 _INSERT_SCRIPT = LuaScript(_INSERT)
+# Posts arriving together share one pipeline (wall/store/batch.py).
+_INSERT_BATCHED = BatchedScript(_INSERT_SCRIPT)
 
 
 @dataclass
@@ -71,7 +74,7 @@ async def insert_item(redis: Client, item: Item, check_status: str = "",
     """
     slug = item.event
     rate_keys, rate_args = (limits.keys, limits.args) if limits else ([], [])
-    created, item_id, *flags = await _INSERT_SCRIPT(
+    created, item_id, *flags = await _INSERT_BATCHED(
         redis,
         [keys.seen(slug), keys.inbox(slug), keys.items(slug), keys.state(slug),
          keys.pending(slug), keys.authors(slug), keys.meta(slug), *rate_keys],

@@ -12,6 +12,7 @@ import hashlib
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import NoScriptError
 
 
@@ -25,3 +26,8 @@ class LuaScript:
             return await redis.evalsha(self.sha, len(keys), *keys, *args)  # type: ignore[misc]
         except NoScriptError:
             return await redis.eval(self.source, len(keys), *keys, *args)  # type: ignore[misc]
+
+    def queue(self, pipe: Pipeline, keys: list[str], args: list[Any]) -> None:
+        """Add a call by SHA1 to `pipe`; its reply is a NoScriptError when Redis lacks the
+        script (then call it alone: wall/store/batch.py)."""
+        pipe.evalsha(self.sha, len(keys), *keys, *args)
