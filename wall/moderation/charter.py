@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wall.i18n import LANGUAGES, gettext
+from wall.i18n import gettext
 from wall.models import Event
 
 # The default charter: (rule code, short label, the rule as the phone page states it).
@@ -101,10 +101,6 @@ def clean_charter(text: str) -> str:
     if any(ord(ch) < 32 and ch not in "\n\t" for ch in text):
         raise ValueError("a charter is plain text: no control characters")
     return text
-
-
-def valid_language(lang: str) -> bool:
-    return lang in LANGUAGES
 
 
 @dataclass
