@@ -29,6 +29,7 @@ from moderator_tui.widgets.detail import DetailPane, detail_text
 from moderator_tui.widgets.filter import FilterInput
 from moderator_tui.widgets.keybar import KeyBar
 from moderator_tui.widgets.notice import NoticeBar
+from moderator_tui.widgets.questions import AsksPane
 from moderator_tui.widgets.queue import ItemList, QueueList
 from moderator_tui.widgets.rules import RulesList
 from moderator_tui.widgets.status import DeskHeader
@@ -58,7 +59,9 @@ class DeskScreen(Screen[None]):
         Binding("space", "toggle_select", "select", show=False),
         Binding("1", "show_tab('queue-tab')", "queue", show=False),
         Binding("2", "show_tab('rules-tab')", "rules", show=False),
+        Binding("3", "show_tab('asks-tab')", "questions", show=False),
         Binding("R", "reconnect", "reconnect", show=False),
+        Binding("v", "reveal", "reveal image", show=False),
     ]
 
     def __init__(self, session: DeskSession, clock: Clock) -> None:
@@ -95,6 +98,8 @@ class DeskScreen(Screen[None]):
                 yield Static(_("a: approve anyway · t: take down · p/h: pin/highlight"),
                              id="rules-hint")
                 yield RulesList(id="rules")
+            with TabPane(_("Questions and polls"), id="asks-tab"):
+                yield AsksPane(self.session, id="asks")
         yield FilterInput(placeholder=_("filter: words of the text, author or source"),
                           id="filter")
         yield NoticeBar("", id="notice")
@@ -134,6 +139,9 @@ class DeskScreen(Screen[None]):
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("queue-tab").label = _("Queue") + f" ({len(model.queue)})"
         tabs.get_tab("rules-tab").label = _("Automatic rules") + f" ({len(model.rules)})"
+        tabs.get_tab("asks-tab").label = _("Questions and polls") + \
+            f" ({len(self.session.asks.model.questions)})"
+        self.query_one(AsksPane).show()
         self._show_detail()
         self.query_one(NoticeBar).show(model)
         self.query_one(KeyBar).show(self._shown_keys())
@@ -238,6 +246,16 @@ class DeskScreen(Screen[None]):
             return
         self.enqueue(lambda: self.session.decide([item["id"]], "retract"))
 
+    def action_reveal(self) -> None:
+        """Show an item's sensitive images on the walls (the detail pane says when)."""
+        item = self._current()
+        if item is None:
+            return
+        if not (item.get("sensitive") and item.get("media")) or item.get("revealed"):
+            self._say(_("No hidden image to reveal."))
+            return
+        self.enqueue(lambda: self.session.decide([item["id"]], "reveal"))
+
     def action_ban(self) -> None:
         item = self._current()
         if item is not None:
@@ -282,7 +300,8 @@ class DeskScreen(Screen[None]):
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
-        self.query_one("#rules" if tab == "rules-tab" else "#queue", ItemList).focus()
+        focus = {"rules-tab": "#rules", "asks-tab": "#asks-questions"}.get(tab, "#queue")
+        self.query_one(focus, ItemList).focus()
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())

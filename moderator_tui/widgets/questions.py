@@ -43,14 +43,14 @@ def question_prompt(q: dict[str, Any], rank: int) -> Text:
 
 
 def poll_prompt(p: dict[str, Any]) -> Text:
-    """"● OPEN  question (12 votes)" then "A Oui 8 (67 %) · B Non 4 (33 %)"."""
+    """"● OPEN  question  votes: 12" then "A Oui 8 (67 %) · B Non 4 (33 %)"."""
     status = str(p.get("status", ""))
     style = {"open": "bold green", "closed": "dim", "draft": "bold yellow"}.get(status, "")
     text = Text()
     text.append(("● " if status == "open" else "○ ") + _(status).upper(), style=style)
     text.append("  " + str(p.get("question", "")), style="bold")
     total = int(p.get("total", 0))
-    text.append("  " + _("({n} votes)").format(n=total), style="dim")
+    text.append("  " + _("votes: {n}").format(n=total), style="dim")
     if p.get("type") == "words":
         words = " · ".join(f"{w['text']} {w['count']}" for w in p.get("words", [])[:8])
         text.append("\n" + (_("word cloud") + (": " + words if words else "")))
