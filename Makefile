@@ -23,5 +23,7 @@ lint: $(STAMP)
 test: lint
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
+# Sized by flags, e.g. make bench ARGS="--workers 1,2,4,8 --phones 2000 --rate 150000"
+# (also --walls, --posts-connections, --quick, --only NAME..., --json FILE).
 bench: $(STAMP)
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks $(ARGS)

@@ -8,11 +8,19 @@
   `GET /count` returns the sum (the reactions floor);
 - `WS /idle`: accepts and waits (the memory floor per connection).
 
-Run as `python -m benchmarks.baseline PORT`, with the uvicorn settings of `clameur serve`.
+Run as `python -m benchmarks.baseline --port PORT [--workers N]`: the uvicorn `Config` is
+the one `clameur serve` builds (`wall/commands/server.py::_uvicorn_config`, with the bare app
+put in place of Clameur's), so every server setting is Clameur's by construction: loop
+(uvloop), HTTP protocol (httptools with the head guard of `wall/httpguard.py`), WebSocket
+protocol and limits (websockets-sansio, no per-message deflate, 64 KB messages), access log
+(as `CLAMEUR_ACCESS_LOG` says, off by default), proxy headers, graceful-shutdown timeout,
+the cycle collector tuned (`tune_gc`), the open-files limit raised; `--workers N` runs N of
+them on one port under the same supervisor (`wall/workers.py`).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -26,7 +34,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from wall.commands.server import _exit_on_sigterm, _uvicorn_config, tune_gc
+from wall.config import Settings
+from wall.httpguard import raise_file_limit
+from wall.workers import Supervisor, WorkerServer, reuse_port_socket
+
 QUEUE_BOUND = 1_000
+UNUSED_REDIS = "redis://127.0.0.1:1/0"  # Clameur's app is built, never started
 listeners: set[asyncio.Queue[str]] = set()
 counts: Counter[str] = Counter()
 
@@ -95,11 +109,33 @@ app = Starlette(routes=[
 ])
 
 
-def main() -> None:
-    # The settings of `clameur serve` (wall/commands/server.py), access log included.
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="info",
-                ws_max_size=64 * 1024, server_header=False, lifespan="off")
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.baseline")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--worker-ready-fd", type=int)
+    args = parser.parse_args()
+    _exit_on_sigterm()
+    raise_file_limit()
+    if args.workers > 1 and args.worker_ready_fd is None:
+        command = [sys.executable, "-m", "benchmarks.baseline", "--host", args.host,
+                   "--port", str(args.port)]
+        return Supervisor(command, {}, args.workers).run()
+    # Clameur's own server settings; its app is built, then replaced by the bare one.
+    config = _uvicorn_config(Settings.load(), UNUSED_REDIS, args.host, args.port)
+    config.app = app
+    if args.worker_ready_fd is None:
+        server = uvicorn.Server(config)
+        tune_gc()
+        server.run()
+        return 0
+    worker = WorkerServer(config, args.worker_ready_fd)
+    sock = reuse_port_socket(args.host, args.port)
+    tune_gc()
+    worker.run(sockets=[sock])
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

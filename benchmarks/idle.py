@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from benchmarks.infra import LoadGen, Service, baseline, clameur, split, start_redis
+from benchmarks.load import Load
 from benchmarks.report import Row, ratio
 from benchmarks.setup import new_event
 
@@ -43,8 +44,8 @@ async def per_socket(server: Service, path: str, count: int) -> dict[str, Any]:
             "dropped": dropped, "rss": after, "counted": health.get("connections", "?")}
 
 
-async def run(quick: bool) -> list[Row]:
-    count = 2_000 if quick else 10_000
+async def run(load: Load) -> list[Row]:
+    count = 2_000 if load.quick else 10_000
     redis = start_redis()
     server, bare = clameur(redis.url).start(), baseline().start()
     try:

@@ -27,8 +27,11 @@ from wall.redis_server import EmbeddedRedis, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 LOG_DIR = Path(tempfile.gettempdir()) / "clameur-bench"
-# Benchmarks measure throughput, so the public rate limits (wall/ratelimit.py) are off.
-SERVER_ENV = {"CLAMEUR_SECRET": "bench-secret", "CLAMEUR_RATE_LIMITS": "off"}
+# Benchmarks measure throughput from one address, so the public rate limits
+# (wall/ratelimit.py) and the per-address cap on connections (wall/security.py, 0: none)
+# are off.
+SERVER_ENV = {"CLAMEUR_SECRET": "bench-secret", "CLAMEUR_RATE_LIMITS": "off",
+              "CLAMEUR_MAX_CONNECTIONS_PER_ADDRESS": "0"}
 
 
 def raise_open_files(wanted: int = 20_000) -> int:
@@ -41,12 +44,14 @@ def raise_open_files(wanted: int = 20_000) -> int:
 
 
 class Service:
-    """A server child process answering `GET health_path` once ready."""
+    """A server child process answering `GET health_path` once ready; with `workers` > 1,
+    a supervisor whose `workers` children all listen on the one port."""
 
     def __init__(self, name: str, args: list[str], port: int, env: dict[str, str],
-                 health_path: str = "/healthz") -> None:
+                 health_path: str = "/healthz", workers: int = 1) -> None:
         self.name, self.args, self.port, self.env = name, args, port, env
         self.health_path = health_path
+        self.workers = workers
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = LOG_DIR / f"{name}-{port}.log"
 
@@ -65,7 +70,8 @@ class Service:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited: {self.log_path.read_text()[-2000:]}")
             try:
-                if httpx.get(self.url + self.health_path, timeout=1).status_code == 200:
+                if (self.listening() >= self.workers and
+                        httpx.get(self.url + self.health_path, timeout=1).status_code == 200):
                     return self
             except httpx.HTTPError:
                 pass
@@ -73,33 +79,61 @@ class Service:
         self.stop()
         raise TimeoutError(f"{self.name} did not answer on {self.port}")
 
-    def rss(self) -> int:
-        """Resident memory in bytes."""
+    def processes(self) -> list[psutil.Process]:
+        """The server process and its workers (children that serve: not a redis-server)."""
         assert self.process is not None
-        return int(psutil.Process(self.process.pid).memory_info().rss)
+        main = psutil.Process(self.process.pid)
+        return [main, *main.children(recursive=True)]
+
+    def listening(self) -> int:
+        """How many of its processes listen on the port."""
+        count = 0
+        for proc in self.processes():
+            try:
+                count += any(c.status == psutil.CONN_LISTEN and c.laddr.port == self.port
+                             for c in proc.net_connections(kind="tcp"))
+            except psutil.Error:
+                pass
+        return count
+
+    def rss(self) -> int:
+        """Resident memory in bytes (of every process)."""
+        return sum(int(p.memory_info().rss) for p in self.processes())
 
     def cpu_seconds(self) -> float:
-        assert self.process is not None
-        times = psutil.Process(self.process.pid).cpu_times()
-        return float(times.user + times.system)
+        """User + system CPU time of the server, its workers included."""
+        total = 0.0
+        for proc in self.processes():
+            try:
+                times = proc.cpu_times()
+            except psutil.Error:
+                continue
+            total += float(times.user + times.system)
+        return total
 
     def stop(self) -> None:
         proc, self.process = self.process, None
         stop_process(proc, timeout=15)
 
 
-def clameur(redis_url: str, extra_env: dict[str, str] | None = None) -> Service:
-    """A real `clameur serve` (uvicorn, uvloop, httptools) on a free port."""
+def clameur(redis_url: str, extra_env: dict[str, str] | None = None,
+            workers: int = 1) -> Service:
+    """A real `clameur serve` (uvicorn, uvloop, httptools) on a free port; `workers` > 1:
+    `clameur serve --workers N`, N processes on that one port."""
     port = free_port()
-    return Service("clameur", [sys.executable, "-m", "wall", "serve", "--host", "127.0.0.1",
-                               "--port", str(port)], port,
-                   {**SERVER_ENV, "REDIS_URL": redis_url, **(extra_env or {})})
+    args = [sys.executable, "-m", "wall", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    return Service("clameur", args + (["--workers", str(workers)] if workers > 1 else []),
+                   port, {**SERVER_ENV, "REDIS_URL": redis_url, **(extra_env or {})},
+                   workers=workers)
 
 
-def baseline() -> Service:
+def baseline(workers: int = 1) -> Service:
+    """The bare endpoints (benchmarks/baseline.py) with Clameur's server settings and
+    environment, `workers` processes on one port."""
     port = free_port()
-    return Service("baseline", [sys.executable, "-m", "benchmarks.baseline", str(port)], port,
-                   {}, health_path="/count")
+    return Service("baseline", [sys.executable, "-m", "benchmarks.baseline", "--port",
+                                str(port), "--workers", str(workers)], port,
+                   dict(SERVER_ENV), health_path="/count", workers=workers)
 
 
 def start_redis() -> EmbeddedRedis:
@@ -157,6 +191,15 @@ class LoadGen:
         if key not in message:
             raise RuntimeError(f"load generator said {message}")
         return message[key]  # type: ignore[no-any-return]
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time this generator has used so far."""
+        assert self.proc is not None
+        try:
+            times = psutil.Process(self.proc.pid).cpu_times()
+        except psutil.Error:
+            return 0.0
+        return float(times.user + times.system)
 
     async def send(self, command: str) -> None:
         assert self.proc is not None and self.proc.stdin is not None

@@ -3,7 +3,8 @@
 Modes (every client waits for its first frame, the snapshot, before `ready` is printed):
 - `listen`: feed sockets recording when each `item` and `reactions` frame arrives;
 - `tap`: audience sockets sending `{"type": "reactions", "counts": {...}}` at `rate`
-  messages/s in all, for `duration` seconds after `go`;
+  messages/s in all, for `duration` seconds after `go` (reporting what it sent, what it
+  attempted, and what it skipped because the server's socket was full);
 - `idle`: sockets that only stay connected;
 - `slow`: sockets that stop reading after the snapshot (and report how they were closed);
 - `vote`: audience sockets of phones (each with its signed device cookie: `devices` is
@@ -99,12 +100,14 @@ async def tap(clients: list[FrameClient], rate: float, duration: float) -> Count
             transport = client.transport
             n += 1
             if transport is None or transport.get_write_buffer_size() > WRITE_HIGH:
+                sent["_skipped"] += 1
                 continue
             kind, count = kinds[n % 4], n % 5 + 1
             client.send(b'{"type":"reactions","counts":{"%s":%d}}' % (kind, count))
             sent[kind.decode()] += count
             sent["_messages"] += 1
         await asyncio.sleep(0.005)
+    sent["_attempted"] = n
     return sent
 
 
@@ -219,7 +222,9 @@ async def serve_taps(pairs: list[tuple[FrameClient, Listener]], rate: float,
     async for line in commands():
         if line == "go":
             clients = [client for client, _ in pairs]
+            cpu = time.process_time()
             sent = await tap(clients, rate, duration)
+            sent["_cpu_us"] = int((time.process_time() - cpu) * 1e6)
             # What is still in our buffers is not sent yet (and would die with us).
             while any(c.transport and c.transport.get_write_buffer_size() for c in clients):
                 await asyncio.sleep(0.01)

@@ -1,8 +1,10 @@
-"""Rows of the benchmark table, percentiles, and the table itself."""
+"""Rows of the benchmark table, percentiles, the table itself and its JSON form."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -15,6 +17,8 @@ class Row:
     baseline: str = "—"
     ratio: str = "—"
     ok: bool | None = None
+    # The numbers behind the text (for `--json`: runs compared figure by figure).
+    values: dict[str, Any] = field(default_factory=dict)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -41,3 +45,9 @@ def table(rows: list[Row]) -> str:
         return "| " + " | ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)) + " |"
 
     return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, cells)])
+
+
+def as_json(rows: list[Row], **run: Any) -> str:
+    """The run (machine, flags, duration) and every row with its numbers, as JSON."""
+    return json.dumps({**run, "rows": [asdict(r) for r in rows]}, ensure_ascii=False,
+                      indent=1)

@@ -14,6 +14,7 @@ from typing import Any
 
 from benchmarks.fanout import latency, sustained
 from benchmarks.infra import LoadGen, clameur, start_redis
+from benchmarks.load import Load
 from benchmarks.report import Row, percentile, ratio
 from benchmarks.setup import new_event
 from benchmarks.targets import FeedTarget, ask_all, clameur_target, close_all, listeners
@@ -27,8 +28,8 @@ async def measure(target: FeedTarget, gens: list[LoadGen], clients: int, burst: 
     return {"rate": rate, "lost": lost + missing, "p99": percentile(delays, 99)}
 
 
-async def run(quick: bool) -> list[Row]:
-    clients, slow_n, burst, rounds = (300, 5, 500, 5) if quick else (500, 20, 600, 10)
+async def run(load: Load) -> list[Row]:
+    clients, slow_n, burst, rounds = (300, 5, 500, 5) if load.quick else (500, 20, 600, 10)
     redis = start_redis()
     server = clameur(redis.url).start()
     try:

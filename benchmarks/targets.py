@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from benchmarks.infra import LoadGen, Service, split
+from benchmarks.load import listen_generators
 from benchmarks.setup import BenchEvent, approve, approve_all, item_frame, pending, publish_all
 
 
@@ -27,6 +28,7 @@ class FeedTarget:
     next_id: int = 0
     service: Service | None = None
     cpu_per_frame: float = 0.0
+    generator_busy: float = 0.0
 
     @property
     def base_url(self) -> str:
@@ -72,9 +74,11 @@ def bare_target(server: Service) -> FeedTarget:
     return FeedTarget("bare", [server.port], ["/ws"], service=server)
 
 
-async def listeners(target: FeedTarget, clients: int, generators: int = 2,
+async def listeners(target: FeedTarget, clients: int, generators: int | None = None,
                     mode: str = "listen", ids: bool = False) -> list[LoadGen]:
-    """`clients` listeners over `generators` processes, connected and past the snapshot."""
+    """`clients` listeners over `generators` processes (default: as many as `clients` need,
+    benchmarks/load.py), connected and past the snapshot."""
+    generators = generators or listen_generators(clients)
     gens = [LoadGen({"mode": mode, "ports": target.ports,
                      "path": target.paths[i % len(target.paths)], "clients": n, "ids": ids})
             for i, n in enumerate(split(clients, generators)) if n]
@@ -88,3 +92,9 @@ async def ask_all(gens: list[LoadGen], command: str) -> list[dict[str, object]]:
 
 async def close_all(gens: list[LoadGen]) -> None:
     await asyncio.gather(*(g.close() for g in gens))
+
+
+def busiest(gens: list[LoadGen], before: list[float], seconds: float) -> float:
+    """The busiest generator's share of one core since `before` (their CPU seconds then)."""
+    return max(((g.cpu_seconds() - b) / max(seconds, 1e-6)
+                for g, b in zip(gens, before, strict=True)), default=0.0)
