@@ -28,7 +28,7 @@ def detail_text(item: Item | None, author: dict[str, Any] | None, now: datetime)
     if item.get("sensitive") and item.get("media"):
         text.append(_("Sensitive media") + " ", style="bold red")
         text.append(_("(shown on the wall)") if item.get("revealed") else
-                    _("(hidden on the wall until revealed)"), style="red")
+                    _("(hidden on the wall: v reveals it)"), style="red")
         text.append("\n")
     text.append(str(item.get("text", "")) + "\n")
     for medium in item.get("media") or []:

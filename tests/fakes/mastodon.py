@@ -5,6 +5,7 @@ Link headers, X-RateLimit-* headers, optional token)."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,6 +13,10 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes.base import FakeService
+
+# A 4×4 red PNG: what every attachment of the fake instance looks like.
+MEDIA_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAFElEQVR4nGM8ISfHAANMDEgANwcANHYBDK9qubUAAAAASUVORK5CYII=")
 
 
 def account(username: str, display_name: str = "", domain: str = "", *,
@@ -74,7 +79,16 @@ class FakeMastodon(FakeService):
         return [web.get("/api/v1/timelines/tag/{hashtag}", self.tag_timeline),
                 web.get("/api/v1/streaming/hashtag", self.stream_hashtag),
                 web.get("/api/v1/instance", self.instance_v1),
-                web.get("/api/v2/instance", self.instance_v2)]
+                web.get("/api/v2/instance", self.instance_v2),
+                web.get("/system/media_attachments/{name}", self.media_file)]
+
+    def media_url(self, name: str) -> str:
+        """Where this instance serves an attachment (`media.png`: a small PNG)."""
+        return f"{self.url}/system/media_attachments/{name}"
+
+    async def media_file(self, request: web.Request) -> web.Response:
+        """An image attachment, as an instance's file storage serves it."""
+        return web.Response(body=MEDIA_PNG, content_type="image/png")
 
     async def instance_v1(self, request: web.Request) -> web.Response:
         urls = {"streaming_api": self.named_streaming} if self.named_streaming else {}
