@@ -101,8 +101,10 @@ async def test_spoiler_marks_the_item_sensitive_and_shows_the_warning_first(
 
     spoiler, flagged = await inbox_items(redis, event.slug)
     assert spoiler.text == "⚠ Résultats du vote\n\ndétails" and spoiler.sensitive
+    assert spoiler.content_warning == "Résultats du vote"
     assert spoiler.media == [{"url": "https://f/v.jpg", "alt": ""}]
-    assert flagged.sensitive
+    assert flagged.sensitive and flagged.content_warning is None
+    assert not spoiler.revealed and not flagged.revealed
 
 
 async def test_min_id_walks_forward_page_by_page_without_gaps(
