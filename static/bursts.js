@@ -22,7 +22,7 @@
   function create(layer, meter, fill) {
     let active = 0, spawned = 0, dropped = 0, peak = 0;
     const recent = []; // [time, taps]
-    const reduced = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    const reduced = window.Clameur.reducedMotion(); // the viewer's or the event's choice
 
     function setTotals(list, totals) {
       for (const li of list.querySelectorAll("li[data-kind]")) {

@@ -14,7 +14,18 @@
   // Other scripts of the page (questions.js, polls.js) see every frame and every change of
   // the link too: `onFrames(onFrame, onState)`.
   const listeners = [];
-  function onFrames(onFrame, onState) { listeners.push({ onFrame, onState }); }
+  // The socket opens from the first of the page's scripts: frames may come while a later
+  // script is still loading. Until the page's scripts have all run, frames are kept and
+  // given to each listener that comes late (or it would miss the snapshot's poll and mode),
+  // once the script that registered it has finished its own set-up (a microtask: before
+  // any frame that comes next).
+  let early = [];
+  document.addEventListener("DOMContentLoaded", () => { early = null; });
+  function onFrames(onFrame, onState) {
+    listeners.push({ onFrame, onState });
+    const missed = early && onFrame ? early.slice() : [];
+    if (missed.length) queueMicrotask(() => { for (const msg of missed) onFrame(msg); });
+  }
 
   function parsePosition(position) {
     const [ms, seq] = String(position).split("-");
@@ -66,6 +77,7 @@
         let msg;
         try { msg = JSON.parse(e.data); } catch (err) { return; }
         if (accept(msg)) {
+          if (early) early.push(msg);
           onFrame(msg);
           for (const l of listeners) if (l.onFrame) l.onFrame(msg);
         }
@@ -95,5 +107,61 @@
     return link;
   }
 
-  window.Clameur = { t, connectFeed, newer, onFrames, lang: document.documentElement.lang || "fr" };
+  // Motion: the viewer's `prefers-reduced-motion`, or the event's `motion: reduced` (the
+  // body then carries `motion-reduced`): no bursts, no animations, for everyone.
+  function reducedMotion() {
+    return document.body.classList.contains("motion-reduced")
+      || window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  }
+
+  // An item's language when its source gave one other than the page's: set as `lang` on
+  // the element holding its text, so that a screen reader reads it with the right voice.
+  function itemLang(item) {
+    const tag = String((item && item.lang) || "");
+    const page = (document.documentElement.lang || "").toLowerCase();
+    return tag && tag.split("-")[0].toLowerCase() !== page ? tag : "";
+  }
+
+  // A polite live region fed in batches: one update at most every ANNOUNCE_MS; when more
+  // than MAX_READ items come at once, their number instead of their texts (never a flood).
+  // `say(prefix, text, lang)`: `text` is read in its own language.
+  function announcer(region) {
+    const ANNOUNCE_MS = 1500, MAX_READ = 3;
+    let queue = [], timer = null;
+    function line(entry) {
+      const p = document.createElement("p");
+      p.append(entry.prefix);
+      if (entry.text) {
+        const span = document.createElement("span");
+        span.textContent = entry.text;
+        if (entry.lang) span.lang = entry.lang;
+        p.append(" ", span);
+      }
+      return p;
+    }
+    function flush() {
+      timer = null;
+      const batch = queue;
+      queue = [];
+      const items = batch.filter((e) => e.item);
+      const shown = items.length > MAX_READ
+        ? [...batch.filter((e) => !e.item), { prefix: t("{count} new messages on the wall", { count: items.length }) }]
+        : batch;
+      if (region && shown.length) region.replaceChildren(...shown.map(line));
+    }
+    function push(entry) {
+      queue.push(entry);
+      if (!timer) timer = setTimeout(flush, ANNOUNCE_MS);
+    }
+    return {
+      say(prefix, text, lang) { push({ prefix, text: text || "", lang: lang || "" }); },
+      item(item) {
+        push({ item: true, prefix: t("New on the wall: {author}:", { author: item.author || t("Anonymous") }),
+          text: item.text, lang: itemLang(item) });
+      },
+    };
+  }
+
+  window.Clameur = { t, connectFeed, newer, onFrames, reducedMotion, itemLang, announcer,
+    lang: document.documentElement.lang || "fr" };
 })();

@@ -14,7 +14,7 @@
   if (!root) return;
   const slug = root.dataset.slug;
   const LETTERS = "ABCDEFGH";
-  const motion = () => !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  const motion = () => !window.Clameur.reducedMotion();
   let poll = null;
 
   function el(tag, cls, text) {
@@ -39,7 +39,8 @@
   const panel = el("section", onWall ? "ask-panel ask-poll" : "poll-box");
   panel.id = "poll";
   panel.hidden = true;
-  panel.setAttribute("aria-live", "polite");
+  // Not a live region: tallies change up to 4 times a second. The phone's wall mirror
+  // (mirror.js) announces a poll that opens or closes.
   const heading = el("h2", onWall ? "ask-title poll-question" : "poll-question");
   heading.id = "poll-question";
   panel.setAttribute("aria-labelledby", heading.id);
@@ -83,7 +84,7 @@
       li.dataset.votes = String(o.votes);
       const pct = percent(o.votes, sum);
       const label = el(onWall ? "div" : "button", "option-label");
-      label.append(el("span", "option-letter", LETTERS[i]), el("span", "option-text", o.text));
+      label.append(el("span", "option-letter", LETTERS[i]), " ", el("span", "option-text", o.text));
       if (!onWall) {
         label.type = "button";
         label.disabled = p.status !== "open" || root.dataset.status === "closed";

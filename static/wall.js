@@ -16,7 +16,8 @@
   const SIZES = [3.4, 2.9, 2.5, 2.1, 1.8, 1.55, 1.35, 1.2, 1.1]; // em of min(1.35vw, 2.4vh)
   const SOURCES = { web: "Web", sms: "SMS", x: "X", mastodon: "Mastodon", bluesky: "Bluesky" };
   const rtf = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
-  const motion = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  const motion = !window.Clameur.reducedMotion();
+  const news = window.Clameur.announcer(document.getElementById("wall-news"));
   const reactions = window.ClameurBursts.create(document.getElementById("bursts"),
     document.getElementById("meter"), document.getElementById("meter-fill"));
 
@@ -74,6 +75,7 @@
     const text = document.createElement("p");
     text.className = "text";
     text.textContent = item.text;
+    if (window.Clameur.itemLang(item)) text.lang = window.Clameur.itemLang(item);
     body.append(text);
     const img = safeImage(item);
     if (img) { body.append(img); el.classList.add("has-media"); }
@@ -162,6 +164,7 @@
     recent.unshift(item);
     recent = recent.slice(0, RECENT_MAX);
     lastActivity = Date.now();
+    news.item(item);
     flip(() => { list.prepend(card(item)); trim(); });
   }
 

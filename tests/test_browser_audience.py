@@ -304,17 +304,19 @@ async def test_text_contrast_meets_wcag_aa_in_both_themes(
 async def test_keyboard_alone_can_react_and_post(
         browser: Browser, server: ServerProcess, http: httpx.AsyncClient,
         event: EventFixture) -> None:
-    """Tab order: language, reactions, the charter's "I have read it", message, name, send;
+    """Tab order: the skip link to the wall as text, the easy-read link, language,
+    reactions, the charter's "I have read it", message, name, "ask it as a question", send;
     Space taps, Enter sends."""
     page, log = await open_phone(browser, server, event.slug)
     order = []
-    for _ in range(11):
+    for _ in range(14):
         await page.keyboard.press("Tab")
         order.append(await page.evaluate(
             "() => document.activeElement.id || document.activeElement.dataset.kind "
             "|| document.activeElement.textContent.trim()"))
-    assert order == ["FR", "EN", "clap", "heart", "laugh", "wow", "question", "charter-ok",
-                     "text", "author", "send"]
+    assert order == ["Aller à ce que montre le mur", "Comment participer (facile à lire)",
+                     "FR", "EN", "clap", "heart", "laugh", "wow", "question", "charter-ok",
+                     "text", "author", "as-question", "send"]
     await page.focus('.react-btn[data-kind="wow"]')
     await page.keyboard.press("Space")
     await expect(page.locator('.react-btn[data-kind="wow"] .tap-count')).to_have_text("+1")

@@ -225,7 +225,8 @@ async def test_a_draft_shows_no_title_hashtags_or_sms_number(app_client: httpx.A
     for path in (f"/e/{draft.slug}", f"/wall/{draft.slug}"):
         res = await app_client.get(path)
         assert res.status_code == 200 and "pas encore ouvert" in res.text
-        assert 'http-equiv="refresh"' in res.text and "set-cookie" not in res.headers
+        assert 'data-waiting="1"' in res.text and "/static/waiting.js" in res.text
+        assert "set-cookie" not in res.headers
         for shown in ("Lancement secret", "motdiese", "99 88", "SURPRISE", "ffd700"):
             assert shown not in res.text, (path, shown)
     assert (await app_client.get(f"/e/{draft.slug}/qr.svg")).status_code == 404

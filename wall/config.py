@@ -100,6 +100,13 @@ class Settings:
                                         "networks (comma-separated) the server may fetch "
                                         "source images from although they are not public "
                                         "(an intranet media server); unset: public only.")
+    accessibility_entity: str = setting("CLAMEUR_ACCESSIBILITY_ENTITY", "", "Who publishes "
+                                         "this deployment, named in its accessibility "
+                                         "statement (/accessibilite).")
+    accessibility_contact: str = setting("CLAMEUR_ACCESSIBILITY_CONTACT", "", "Where people "
+                                          "report an accessibility problem: an e-mail "
+                                          "address or an https:// page, shown in the "
+                                          "accessibility statement.")
 
     @classmethod
     def load(cls, config_file: str | None = None) -> Settings:

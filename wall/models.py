@@ -16,6 +16,9 @@ ACTIONS = ("approve", "reject", "retract", "pin", "unpin", "highlight", "restore
            "unapprove", "unhighlight", "reveal")
 MODES = ("pre", "post")
 SOCIAL_MODERATION = ("approve", "follow_mode")
+# How much the pages move: "full", or "reduced" (no bursts, no animations) for every
+# viewer, as a viewer's own `prefers-reduced-motion` already gives them.
+MOTIONS = ("full", "reduced")
 STATUSES = ("draft", "open", "closed")
 DEFAULT_REACTIONS = ("clap", "heart", "laugh", "wow", "question")
 SLUG_RE = re.compile(r"^[a-z0-9-]{1,40}$")
@@ -46,6 +49,19 @@ def valid_slug(slug: str) -> bool:
     return bool(SLUG_RE.match(slug))
 
 
+LANG_RE = re.compile(r"^([a-z]{2,3})(?:[-_]([a-z]{2}|[0-9]{3}))?$")
+
+
+def clean_lang(value: object) -> str:
+    """A source's language tag as a page's `lang` attribute can carry it ("fr", "pt-BR"),
+    or "" when it names none (X's "und", a missing or malformed value)."""
+    match = LANG_RE.match(str(value or "").strip().lower())
+    if not match or match.group(1) in ("und", "zxx", "mul", "qme", "qht", "qam", "qst"):
+        return ""
+    region = match.group(2)
+    return match.group(1) + (f"-{region.upper()}" if region else "")
+
+
 @dataclass
 class Item:
     """One thing someone said, as the wall and the moderators see it."""
@@ -74,6 +90,10 @@ class Item:
     # Why the rules held it for a moderator ("wordlist:<word>"), else "": shown on the desk,
     # never to walls and phones.
     held: str = ""
+    # The language the source gave the text (Mastodon `language`, Bluesky `langs`, X
+    # `lang`), cleaned by `clean_lang`; "" when unknown (web and SMS posts). Pages set it as
+    # the item's `lang` when it differs from theirs, so screen readers switch voices.
+    lang: str = ""
 
     def to_json(self) -> str:
         # Fields by name rather than asdict(), which deep-copies each value (per post).
@@ -127,6 +147,7 @@ class Event:
     # Hashtag sources `clameur ingest` follows for this event (SMS is always on).
     sources: list[str] = field(default_factory=lambda: list(HASHTAG_SOURCES))
     theme: dict[str, str] = field(default_factory=dict)
+    motion: str = "full"
     links: str = "allow"
     # Automatic moderation: the FR+EN word list ("on"/"off"), what a match does ("hold" for
     # a moderator, showing the word; "reject": the reviewed insults and the event's own

@@ -1,8 +1,15 @@
-"""Per-event themes: the keys an organiser may set, validated before they reach any CSS.
+"""Per-event themes: the keys an organiser may set, validated before they reach any CSS,
+and checked for contrast (WCAG 2.1 AA) before they are saved.
 
 An event's `theme` dict is free-form in storage; only the keys below are used, and only
 when their value passes validation (a colour must be `#rgb` or `#rrggbb`; a logo must be a
 path on this server). Anything else is ignored, so a stored value can never inject CSS.
+
+`palette()` is the one place that turns a theme into the colours the pages use (the
+palette of `static/clameur.css` with the theme's colours and the inks chosen for them);
+`theme_css()` writes it out and `contrast_problems()` checks every pair of it that carries
+text or a control's outline. `check_theme()` refuses a theme with any problem: the store
+calls it whenever a theme is saved (`clameur event create/update --theme`, or any route).
 """
 
 from __future__ import annotations
@@ -23,6 +30,37 @@ THEME_KEYS: dict[str, str] = {
     "logo": "path of an image served by this server (e.g. /static/logo.svg), shown in the "
             "wall's header",
 }
+# The two palettes of static/clameur.css (`.theme-dark`, `.theme-light`): keep in step.
+BASE_PALETTES: dict[str, dict[str, str]] = {
+    "1": {"bg": "#0e1117", "fg": "#f5f6f8", "muted": "#b9bdc9", "card": "#1a1f2b",
+          "accent": "#ff5a36", "on-accent": "#000000", "ok": "#5ad17a", "on-ok": "#000000",
+          "bad": "#ff8a80"},
+    "0": {"bg": "#f5f2eb", "fg": "#15171c", "muted": "#464a54", "card": "#ffffff",
+          "accent": "#c8361a", "on-accent": "#ffffff", "ok": "#1d7a3a", "on-ok": "#ffffff",
+          "bad": "#b3261e"},
+}
+# WCAG 2.1 AA for normal-size text (1.4.3); it also covers the 3:1 of focus outlines and
+# field borders drawn in these colours (1.4.11). The pages use no colour pair below.
+AA_TEXT = 4.5
+# (foreground, background, what a person sees there): every pair the pages draw.
+CHECKED_PAIRS: tuple[tuple[str, str, str], ...] = (
+    ("fg", "bg", "text on the page background"),
+    ("fg", "card", "text on cards and boxes"),
+    ("muted", "bg", "secondary text and field borders on the page background"),
+    ("muted", "card", "secondary text on cards and boxes"),
+    ("accent", "bg", "accent-coloured text (hashtags, focus outline) on the page background"),
+    ("accent", "card", "accent-coloured text (labels, counts) on cards and boxes"),
+    ("on-accent", "accent", "text on accent buttons and badges"),
+    ("ok", "bg", "confirmations on the page background"),
+    ("ok", "card", "confirmations on cards and boxes"),
+    ("on-ok", "ok", "text on confirmation badges"),
+    ("bad", "bg", "warnings on the page background"),
+    ("bad", "card", "warnings on cards and boxes"),
+)
+
+
+class ThemeError(ValueError):
+    """A theme that would make some text of the pages unreadable (below WCAG AA)."""
 
 
 def valid_colour(value: Any) -> bool:
@@ -42,6 +80,21 @@ def luminance(colour: str) -> float:
     channels = [int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two valid hex colours (1 to 21)."""
+    la, lb = luminance(a), luminance(b)
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
+def _best_ink(background: str, candidates: tuple[str, ...]) -> str:
+    """The first candidate that reaches 7:1 on `background`, else the one that contrasts
+    most (black or white always reaches 4.58:1, whatever the background)."""
+    for ink in candidates:
+        if contrast(ink, background) >= 7:
+            return ink
+    return max(candidates, key=lambda ink: contrast(ink, background))
 
 
 def clean_theme(raw: Any) -> dict[str, str]:
@@ -64,23 +117,61 @@ def is_dark(theme: dict[str, str]) -> bool:
     return theme.get("dark", "1") == "1"
 
 
-def theme_css(theme: dict[str, str]) -> str:
-    """CSS custom properties for a cleaned theme (values already validated)."""
-    props: list[str] = []
+def palette(theme: dict[str, str]) -> dict[str, str]:
+    """The colours a cleaned theme gives the pages: its base palette, the theme's colours,
+    and the inks picked for them (text on a chosen background, ink on the accent; the
+    status colours of the palette whose background is as light as the chosen one)."""
+    colours = dict(BASE_PALETTES["1" if is_dark(theme) else "0"])
     if "accent" in theme:
-        props.append(f"--accent: {theme['accent']};")
-        ink = "#000000" if luminance(theme["accent"]) > 0.35 else "#ffffff"
-        props.append(f"--on-accent: {ink};")
+        colours["accent"] = theme["accent"]
+        colours["on-accent"] = _best_ink(theme["accent"], ("#000000", "#ffffff"))
     if "background" in theme:
-        props.append(f"--bg: {theme['background']};")
+        background = colours["bg"] = theme["background"]
+        like = BASE_PALETTES["1" if contrast("#ffffff", background) >= contrast(
+            "#000000", background) else "0"]
+        for name in ("ok", "on-ok", "bad"):
+            colours[name] = like[name]
         if "text" not in theme:
-            dark_bg = luminance(theme["background"]) < 0.2
-            props.append(f"--fg: {'#ffffff' if dark_bg else '#111111'};")
-            props.append(f"--muted: {'#c9ccd6' if dark_bg else '#44474f'};")
+            colours["fg"] = _best_ink(background, ("#ffffff", "#111111", "#000000"))
+            muted = like["muted"]
+            colours["muted"] = muted if contrast(muted, background) >= AA_TEXT else colours["fg"]
     if "text" in theme:
-        props.append(f"--fg: {theme['text']};")
+        colours["fg"] = theme["text"]
     if "card" in theme:
-        props.append(f"--card: {theme['card']};")
+        colours["card"] = theme["card"]
+    return colours
+
+
+def contrast_problems(theme: dict[str, str]) -> list[str]:
+    """Every pair of the theme's palette below AA, said for a person: what, ratio, need."""
+    colours = palette(theme)
+    problems = []
+    for fg, bg, what in CHECKED_PAIRS:
+        ratio = contrast(colours[fg], colours[bg])
+        if ratio < AA_TEXT:
+            problems.append(f"{what}: {colours[fg]} on {colours[bg]} is "
+                            f"{int(ratio * 100) / 100:.2f}:1, needs {AA_TEXT}:1")
+    return problems
+
+
+def check_theme(raw: Any) -> dict[str, str]:
+    """The cleaned theme, or ThemeError naming each pair below WCAG AA and what to change."""
+    theme = clean_theme(raw)
+    problems = contrast_problems(theme)
+    if problems:
+        raise ThemeError("theme refused, some text would be hard to read (WCAG 2.1 AA "
+                         "contrast): " + "; ".join(problems) + ". Change the colours named "
+                         "(`dark` picks the palette the others complete).")
+    return theme
+
+
+def theme_css(theme: dict[str, str]) -> str:
+    """CSS custom properties for a cleaned theme: the colours it changes in its palette."""
+    if not any(key in theme for key in COLOUR_KEYS):
+        return "/* default theme */\n"
+    base = BASE_PALETTES["1" if is_dark(theme) else "0"]
+    props = [f"--{name}: {value};" for name, value in palette(theme).items()
+             if value != base[name]]
     if not props:
         return "/* default theme */\n"
     # `body.theme-*` outranks the defaults in clameur.css, whatever the order of loading.

@@ -51,7 +51,10 @@ def _add_settings(p: argparse.ArgumentParser, creating: bool) -> None:
     p.add_argument("--mastodon-instances", type=_csv, help="e.g. mastodon.social,piaille.fr")
     p.add_argument("--sources", type=_sources, help="hashtag sources `clameur ingest` follows, "
                    "among x,mastodon,bluesky (default: all three)")
-    p.add_argument("--theme", type=json.loads, help='JSON, e.g. {"dark": "1", "accent": "#e63"}')
+    p.add_argument("--theme", type=json.loads, help='JSON, e.g. {"dark": "1", "accent": "#e63"}; '
+                   "refused when a text colour would contrast below WCAG AA (4.5:1)")
+    p.add_argument("--motion", choices=["full", "reduced"],
+                   help="reduced: no bursts or animations on the wall and phones, for everyone")
     p.add_argument("--links", choices=["allow", "remove", "block"],
                    help="links in messages: allowed, replaced by a mark, or rejected")
     p.add_argument("--blocklist", choices=["on", "off"], help="the FR+EN word list")
@@ -74,7 +77,7 @@ def _add_settings(p: argparse.ArgumentParser, creating: bool) -> None:
 def _changes(args: argparse.Namespace) -> dict[str, Any]:
     names = ("title", "hashtags", "mode", "status", "languages", "reactions", "sms_number",
              "sms_keyword", "question_keyword", "mastodon_instances", "sources", "theme",
-             "links",
+             "motion", "links",
              "blocklist", "wordlist", "blocked_words", "allowed_words",
              "social_post_moderation")
     return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}

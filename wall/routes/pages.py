@@ -66,6 +66,11 @@ JS_MESSAGES = (
     "Not shown — outside the charter: {rule}", "Not shown by the moderators", "Withdraw",
     "Withdraw: {text}", "Withdraw this message? It leaves the wall and the moderators' queue.",
     "Your message was withdrawn.", "It could not be withdrawn ({status}): try again.",
+    # The wall as text and the live announcements (static/mirror.js, static/feed.js).
+    "The wall shows the messages.", "The wall shows the questions from the room.",
+    "The wall shows a poll.", "The event is over: the wall says thank you.",
+    "Poll: {question}", "Poll open: {question}", "Poll closed: {question}",
+    "New on the wall: {author}:", "Pinned on the wall:", "{count} new messages on the wall",
 )
 REACTION_LABELS = {"clap": "Applause", "heart": "Love", "laugh": "Laughter", "wow": "Wow",
                    "question": "Question"}
@@ -149,10 +154,11 @@ def audience_language(request: Request, event: Event) -> str:
                                 default=event_language(event))
 
 
-def not_open(request: Request, event: Event) -> Response:
-    """A draft's page: says it is not open yet, reloads itself, shows none of its settings
-    (title, hashtags, SMS number, theme) and sets nothing."""
-    response = render(request, "not_open.html", lang=event_language(event))
+def not_open(request: Request, event: Event, lang: str) -> Response:
+    """A draft's page: says it is not open yet (in the language the page would speak),
+    shows the event once it opens, shows none of its settings (title, hashtags, SMS
+    number, theme) and sets nothing."""
+    response = render(request, "not_open.html", lang=lang)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -165,7 +171,7 @@ async def audience_page(request: Request) -> Response:
     if event is None:
         return render(request, "not_found.html", status=404)
     if event.status == "draft":
-        return not_open(request, event)
+        return not_open(request, event, audience_language(request, event))
     lang = audience_language(request, event)
     response = render(request, "audience.html", lang=lang, **page_context(request, event),
                       charter=charter_for(event, lang), followed=followed_sources(event))
@@ -180,7 +186,7 @@ async def wall_page(request: Request) -> Response:
     if event is None:
         return render(request, "not_found.html", status=404)
     if event.status == "draft":
-        return not_open(request, event)
+        return not_open(request, event, wall_language(request, event))
     return render(request, "wall.html", lang=wall_language(request, event),
                   **page_context(request, event))
 

@@ -125,7 +125,8 @@ def post_item(event: Event, did: str, rkey: str, record: dict[str, Any],
         text=str(record.get("text") or ""), author_key=f"bluesky:{did}",
         url=f"https://bsky.app/profile/{profile['handle']}/post/{rkey}",
         avatar=profile["avatar"] or None, media=_images(did, record.get("embed")),
-        sensitive=bool(labels & SENSITIVE_LABELS))
+        sensitive=bool(labels & SENSITIVE_LABELS),
+        lang=langs[0] if isinstance(langs := record.get("langs"), list) and langs else None)
 
 
 class JetstreamConnector:

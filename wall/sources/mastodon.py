@@ -71,7 +71,8 @@ def status_item(event: Event, status: dict[str, Any], host: str) -> Item:
         text=text, author_key=f"mastodon:{acct}", url=original.get("url") or original["uri"],
         avatar=account.get("avatar_static") or account.get("avatar"),
         media=[m for m in media if m["url"]],
-        sensitive=bool(original.get("sensitive")) or bool(spoiler))
+        sensitive=bool(original.get("sensitive")) or bool(spoiler),
+        lang=original.get("language"))
     # The warning leads the text (rules and limits see it); the desk also shows it as a flag.
     item.content_warning = normalise_name(spoiler)[:CW_MAX] or None
     return item

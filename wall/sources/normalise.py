@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from wall.models import Event, Item, new_item_id, utc_now_iso
+from wall.models import Event, Item, clean_lang, new_item_id, utc_now_iso
 from wall.moderation.intake import InvalidItem, accept
 from wall.store.client import Client
 from wall.store.events import get_event
@@ -15,11 +15,14 @@ log = logging.getLogger("clameur.sources")
 
 def make_item(event: Event, source: str, source_id: str, *, author: str, text: str,
               author_key: str, url: str | None = None, avatar: str | None = None,
-              media: list[dict[str, str]] | None = None, sensitive: bool = False) -> Item:
-    """An Item from a source's fields; `accept` normalises text and name."""
+              media: list[dict[str, str]] | None = None, sensitive: bool = False,
+              lang: object = None) -> Item:
+    """An Item from a source's fields; `accept` normalises text and name. `lang` is the
+    source's language tag for the text, kept only when well-formed (`clean_lang`)."""
     return Item(id=new_item_id(), event=event.slug, source=source, source_id=source_id,
                 author=author, text=text, received_at=utc_now_iso(), media=media or [],
-                url=url, author_key=author_key, avatar=avatar, sensitive=sensitive)
+                url=url, author_key=author_key, avatar=avatar, sensitive=sensitive,
+                lang=clean_lang(lang))
 
 
 async def deliver(redis: Client, event: Event, items: Iterable[Item]) -> int:

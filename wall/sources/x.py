@@ -35,7 +35,8 @@ EXPANSIONS = ["author_id", "attachments.media_keys"]
 # `description`: an author's #nobot is read there (wall/sources/consent.py).
 USER_FIELDS = ["name", "username", "profile_image_url", "description"]
 MEDIA_FIELDS = ["type", "url", "preview_image_url", "alt_text"]
-TWEET_FIELDS = ["author_id", "created_at", "attachments", "possibly_sensitive", "note_tweet"]
+TWEET_FIELDS = ["author_id", "created_at", "attachments", "possibly_sensitive", "note_tweet",
+                "lang"]
 
 
 class MalformedPayload(ValueError):
@@ -109,7 +110,7 @@ def tweet_item(event: Event, tweet: dict[str, Any], users: dict[str, dict[str, A
         media=[{"url": m.get("url") or m.get("preview_image_url", ""),
                 "alt": m.get("alt_text", "")} for m in attachments
                if m.get("url") or m.get("preview_image_url")],
-        sensitive=bool(tweet.get("possibly_sensitive")))
+        sensitive=bool(tweet.get("possibly_sensitive")), lang=tweet.get("lang"))
 
 
 def page_items(event: Event, body: Any) -> list[Item]:

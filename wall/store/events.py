@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from wall.models import MODES, SOCIAL_MODERATION, STATUSES, Event, valid_slug
+from wall.models import MODES, MOTIONS, SOCIAL_MODERATION, STATUSES, Event, valid_slug
 from wall.store import keys
 from wall.store.client import Client
 from wall.store.status import announce_status
+from wall.theme import ThemeError, check_theme
 
 
 class EventError(ValueError):
@@ -18,6 +19,7 @@ async def create_event(redis: Client, event: Event) -> Event:
     if not valid_slug(event.slug):
         raise EventError(f"invalid slug {event.slug!r}: use [a-z0-9-], 1 to 40 characters")
     _check(event)
+    _check_theme(event.theme)
     created = await redis.hsetnx(keys.meta(event.slug), "slug", event.slug)
     if not created:
         raise EventError(f"event {event.slug!r} already exists")
@@ -51,6 +53,8 @@ async def update_event(redis: Client, slug: str, changes: dict[str, Any]) -> Eve
             raise EventError(f"unknown setting {name!r}")
         setattr(event, name, value)
     _check(event)
+    if "theme" in changes:  # a theme saved earlier is not judged again for other changes
+        _check_theme(event.theme)
     await redis.hset(keys.meta(slug), mapping=event.to_hash())
     if event.status != previous:
         await announce_status(redis, slug, event.status)
@@ -70,6 +74,8 @@ def _check(event: Event) -> None:
         raise EventError(f"mode must be one of {', '.join(MODES)}")
     if event.status not in STATUSES:
         raise EventError(f"status must be one of {', '.join(STATUSES)}")
+    if event.motion not in MOTIONS:
+        raise EventError(f"motion must be one of {', '.join(MOTIONS)}")
     if event.social_post_moderation not in SOCIAL_MODERATION:
         raise EventError("social_post_moderation must be one of "
                          f"{', '.join(SOCIAL_MODERATION)}")
@@ -79,3 +85,11 @@ def _check(event: Event) -> None:
     if not event.title.strip():
         raise EventError("an event needs a title")
     event.hashtags = [h.lstrip("#").strip() for h in event.hashtags if h.strip("# ")]
+
+
+def _check_theme(theme: object) -> None:
+    """Every theme saved passes WCAG AA contrast (wall/theme.py), whoever saves it."""
+    try:
+        check_theme(theme)
+    except ThemeError as exc:
+        raise EventError(str(exc)) from None
