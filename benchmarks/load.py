@@ -81,4 +81,8 @@ class Offered:
                 f"gen., busiest {self.busiest:.0%}")
         if self.skipped:
             text += f", {self.skipped:,} held back (server behind)"
-        return text + (": GENERATOR-BOUND" if self.generator_bound else "")
+        if not self.generator_bound:
+            return text
+        why = ("a generator used a core: add generators" if self.busiest >= BUSY
+               else "starved of CPU: a busy machine")
+        return f"{text}: GENERATOR-BOUND ({why})"

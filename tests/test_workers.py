@@ -4,6 +4,7 @@ stopped together on SIGTERM, a dead one replaced."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -125,6 +126,23 @@ async def test_reaction_totals_from_every_worker_are_exact(
         for group in [*walls.values(), *audiences.values()]:
             for client in group:
                 await client.close()
+
+
+def test_a_worker_that_stops_answering_is_killed_and_replaced(
+        workers: WorkersProcess) -> None:
+    """A worker frozen with SIGSTOP stops beating: the supervisor kills it and starts
+    another, so the kernel stops handing it connections."""
+    victim = sorted(workers.listening())[0]
+    os.kill(victim, signal.SIGSTOP)
+    try:
+        pids = workers.wait_ready(exclude=[victim])
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim, signal.SIGCONT)
+    assert victim not in pids and len(pids) == 3
+    assert not psutil.pid_exists(victim) or psutil.Process(victim).status() == \
+        psutil.STATUS_ZOMBIE
+    assert "silent for" in workers.log()
 
 
 async def test_a_killed_worker_is_replaced_and_its_walls_resume_with_after(

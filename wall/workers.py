@@ -18,13 +18,17 @@ it can serve one. Before starting any worker the supervisor binds the port once 
 shared by surprise.
 
 The supervisor replaces a worker that dies (at once if it had served for a while, else
-after a pause that doubles up to 30 s), stops every worker gracefully on SIGTERM or SIGINT
-(SIGKILL after `stop_timeout`), and gives up when a first worker cannot start at all (a
-port in use, a wrong key): the next ones would fail the same way.
+after a pause that doubles up to 30 s), and one that hangs: each worker's event loop writes
+a line to the supervisor every `BEAT` seconds, and a worker silent for `HUNG_AFTER` seconds
+is killed and replaced (with `SO_REUSEPORT` the kernel would keep handing a stuck worker its
+share of new connections). It stops every worker gracefully on SIGTERM or SIGINT (SIGKILL
+after `stop_timeout`), and gives up when a first worker cannot start at all (a port in use,
+a wrong key): the next ones would fail the same way.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import logging.config
@@ -46,6 +50,10 @@ from wall.processes import die_with_parent
 STARTUP_FAILURE = 3  # uvicorn's exit status for a process that could not start
 STEADY = 10.0  # a worker that ran this long is replaced at once when it dies
 MAX_PAUSE = 30.0
+BEAT = 2.0  # a worker's loop says it is alive this often
+# Silent this long, a worker is stuck: a loop held for seconds by a burst of frames
+# (docs/performance.md) still beats well within it.
+HUNG_AFTER = 20.0
 
 log = logging.getLogger("uvicorn.error")
 
@@ -103,18 +111,25 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
 
 
 class WorkerServer(uvicorn.Server):
-    """uvicorn's server that tells the supervisor (a line on `ready_fd`) once it listens."""
+    """uvicorn's server that tells the supervisor (a line with its PID on `ready_fd`) once
+    it listens, then again every `BEAT` seconds from its event loop."""
 
     def __init__(self, config: uvicorn.Config, ready_fd: int) -> None:
         super().__init__(config)
         self.ready_fd = ready_fd
+        self.line = f"{os.getpid()}\n".encode()
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if self.started:
-            with contextlib.suppress(OSError):  # the supervisor is gone: nothing to tell
-                os.write(self.ready_fd, f"{os.getpid()}\n".encode())
-                os.close(self.ready_fd)
+            self._beat()
+
+    def _beat(self) -> None:
+        try:
+            os.write(self.ready_fd, self.line)
+        except OSError:  # the supervisor is gone (the worker follows it: die_with_parent)
+            return
+        asyncio.get_running_loop().call_later(BEAT, self._beat)
 
 
 @dataclass
@@ -125,6 +140,7 @@ class _Slot:
     process: subprocess.Popen[bytes] | None = None
     started: float = 0.0
     ready: bool = False
+    beat: float = 0.0  # when its last line came
     served: bool = False  # some process of this slot became ready once
     failures: int = 0
     due: float = 0.0  # when to start the next process, once this one is gone
@@ -188,12 +204,15 @@ class Supervisor:
         slot.pids.append(slot.process.pid)
 
     def _ready(self, data: bytes) -> None:
+        now = time.monotonic()
         for line in data.decode(errors="replace").split():
             for slot in self.slots:
                 if slot.process is not None and str(slot.process.pid) == line:
-                    slot.ready = slot.served = True
-                    slot.failures = 0
-                    log.info("Worker %d ready [%s]", slot.index + 1, line)
+                    slot.beat = now
+                    if not slot.ready:
+                        slot.ready = slot.served = True
+                        slot.failures = 0
+                        log.info("Worker %d ready [%s]", slot.index + 1, line)
         if not self.announced and all(s.ready for s in self.slots):
             self.announced = True
             log.info("%d workers serving on one port: %s", self.count,
@@ -205,6 +224,11 @@ class Supervisor:
         for slot in self.slots:
             if slot.process is not None:
                 code = slot.process.poll()
+                if code is None and slot.ready and now - slot.beat > HUNG_AFTER:
+                    log.error("Worker %d [%d] silent for %.0f s: killed", slot.index + 1,
+                              slot.process.pid, now - slot.beat)
+                    slot.process.kill()
+                    code = slot.process.wait()
                 if code is None:
                     continue
                 pid, slot.process = slot.process.pid, None
