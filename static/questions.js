@@ -95,15 +95,26 @@
     const before = new Map([...list.children].map((li) => [li.dataset.id, li.getBoundingClientRect()]));
     const rows = ranked().slice(0, onWall ? WALL_SHOWN : 50);
     list.replaceChildren(...rows.map((q, i) => entry(q, i + 1)));
+    if (onWall) fitRows();
     empty.hidden = rows.length > 0;
     root.dataset.questions = String(byId.size);
-    if (window.matchMedia("(prefers-reduced-motion: reduce)").matches) return;
+    if (window.Clameur.reducedMotion()) return;
     for (const li of list.children) {
       const was = before.get(li.dataset.id);
       if (!was) continue;
       const dy = was.top - li.getBoundingClientRect().top;
       if (dy) li.animate([{ transform: `translateY(${dy}px)` }, { transform: "none" }],
         { duration: 450, easing: "cubic-bezier(.2,.8,.2,1)" });
+    }
+  }
+
+  // The wall shows whole rows only: those that would be cut at the bottom are left out
+  // (the highest ranked always stay).
+  function fitRows() {
+    if (box.hidden) return;
+    const bottom = list.getBoundingClientRect().bottom + 1;
+    while (list.children.length > 1 && list.lastElementChild.getBoundingClientRect().bottom > bottom) {
+      list.lastElementChild.remove();
     }
   }
 
@@ -186,5 +197,9 @@
   }
 
   onFrames(apply, (online) => { if (online) refetchSoon(); });
+  if (onWall && window.ResizeObserver) {
+    // Shown again (questions mode) or resized: as many whole rows as fit.
+    new ResizeObserver(() => { if (!box.hidden) draw(); }).observe(box);
+  }
   load();
 })();
