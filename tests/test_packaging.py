@@ -19,6 +19,7 @@ def test_wheel_contains_pages_and_finds_them(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     for needed in ("wall/templates/wall.html", "wall/templates/audience.html",
                    "wall/static/wall.js", "wall/locale/fr/LC_MESSAGES/pages.po",
+                   "wall/accessibility.json", "wall/templates/accessibility.html",
                    "moderator_tui/__init__.py"):
         assert needed in names
     site = tmp_path / "site"
