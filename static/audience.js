@@ -3,7 +3,7 @@
 // the server has it), and follow the wall live.
 (function () {
   "use strict";
-  const { t, connectFeed } = window.Clameur;
+  const { t, connectFeed, reducedMotion, itemLang } = window.Clameur;
   const app = document.getElementById("app");
   const slug = app.dataset.slug;
   const form = document.getElementById("post-form");
@@ -49,7 +49,7 @@
       pendingTaps[kind] = (pendingTaps[kind] || 0) + 1;
       tapped[kind] = (tapped[kind] || 0) + 1;
       button.querySelector(".tap-count").textContent = `+${tapped[kind]}`;
-      button.animate([{ transform: "scale(1.25)" }, { transform: "scale(1)" }], { duration: 220, easing: "ease-out" });
+      if (!reducedMotion()) button.animate([{ transform: "scale(1.25)" }, { transform: "scale(1)" }], { duration: 220, easing: "ease-out" });
     });
   }
 
@@ -230,23 +230,27 @@
     who.textContent = item.author || t("Anonymous");
     const text = document.createElement("p");
     text.textContent = item.text;
+    if (itemLang(item)) text.lang = itemLang(item);
     li.append(who, text);
     li.append(...entryMedia(item));
     if (mine.has(item.id)) li.classList.add("mine");
     return li;
   }
 
-  // An item's first image; media flagged sensitive comes without its URLs until a moderator
-  // reveals it (a `reveal` frame brings the item again): a placeholder says so.
+  // An item's first image, from the server's copy (/media/..., as on the wall: the phone
+  // never contacts the image's site); media flagged sensitive comes without its URLs until
+  // a moderator reveals it (a `reveal` frame brings the item again): a placeholder says so.
   function entryMedia(item) {
-    const m = (item.media || []).find((x) => x && /^https?:\/\//i.test(String(x.url || "")));
-    if (m) {
+    const media = Array.isArray(item.media) ? item.media : [];
+    const index = media.findIndex((x) => x && x.url);
+    if (index >= 0 && index <= 9) {
       const img = document.createElement("img");
       img.className = "feed-media";
-      img.src = m.url;
-      img.alt = String(m.alt || "");
+      img.src = `/media/${encodeURIComponent(slug)}/${encodeURIComponent(item.id)}/${index}`;
+      img.alt = String(media[index].alt || "");
       img.loading = "lazy";
       img.referrerPolicy = "no-referrer";
+      img.addEventListener("error", () => img.remove()); // the source gave nothing usable
       return [img];
     }
     if (!item.media_hidden) return [];
