@@ -3,19 +3,19 @@
 
 from __future__ import annotations
 
-import base64
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, Route, expect
+from playwright.async_api import Browser, expect
 from redis.asyncio import Redis
 
 from tests.conftest import EventFixture, make_event
 from tests.fakes.mastodon import FakeMastodon, account
 from tests.support.browser import browser_fixture, open_page, screenshot  # noqa: F401
 from tests.support.clients import FeedClient, approved, decide
+from tests.support.desk import running_desk, settle, until
 from tests.support.servers import ServerProcess
 from tests.support.sources import inbox_items
 from wall.models import Event, Item, new_item_id, utc_now_iso
@@ -27,9 +27,6 @@ from wall.store.events import get_event
 from wall.store.inbox import insert_item
 
 IMAGE = "https://media.example/photos/scene.png"
-# A 1×1 PNG, served in place of the image so that nothing leaves the machine.
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAE"
-                       "hQGAhKmMIQAAAABJRU5ErkJggg==")
 
 
 @pytest.fixture
@@ -50,12 +47,12 @@ async def _ingest(redis: Redis, instance: FakeMastodon) -> tuple[Event, str]:
     return event, ev.token
 
 
-def _sensitive_photo(instance: FakeMastodon, spoiler: str = "") -> None:
+def _sensitive_photo(instance: FakeMastodon, spoiler: str = "", url: str = IMAGE) -> None:
     instance.post("<p>La scène ce soir</p>", ["clameur"],
                   who=account("dom", "Dominique", "piaille.fr"), sensitive=True,
                   spoiler_text=spoiler,
-                  media_attachments=[{"id": "1", "type": "image", "url": IMAGE,
-                                      "preview_url": IMAGE, "description": "la scène"}])
+                  media_attachments=[{"id": "1", "type": "image", "url": url,
+                                      "preview_url": url, "description": "la scène"}])
 
 
 async def test_a_flagged_image_is_sent_without_its_url_until_a_moderator_reveals_it(
@@ -125,66 +122,93 @@ def test_bluesky_adult_self_labels_flag_the_media(labels: list[str], sensitive: 
     assert item.sensitive is sensitive
 
 
-async def _fake_image(page: Page) -> list[str]:
-    """Answer the image's URL from here (nothing leaves the machine); the URLs asked for."""
-    asked: list[str] = []
+@pytest.fixture(scope="module")
+def media_server(redis_url: str) -> Iterator[ServerProcess]:
+    """A `clameur serve` allowed to fetch images from loopback (the fake instance)."""
+    proc = ServerProcess(redis_url=redis_url,
+                         env={"CLAMEUR_MEDIA_PRIVATE_HOSTS": "127.0.0.1"}).start()
+    yield proc
+    proc.stop()
 
-    async def serve(route: Route) -> None:
-        asked.append(route.request.url)
-        await route.fulfill(status=200, content_type="image/png", body=PNG)
 
-    await page.route("https://media.example/**", serve)
-    return asked
+def _media_asked(instance: FakeMastodon) -> list[str]:
+    return [r.path for r in instance.requests if r.path.startswith("/system/")]
 
 
 @pytest.mark.browser
 async def test_a_flagged_mastodon_image_stays_hidden_on_wall_and_phone_until_revealed(
-        browser: Browser, instance: FakeMastodon, server: ServerProcess,
-        http: httpx.AsyncClient, redis: Redis) -> None:
+        browser: Browser, instance: FakeMastodon, media_server: ServerProcess,
+        redis: Redis) -> None:
     """In Chromium: a Mastodon status marked sensitive with a content warning, approved: the
     wall (French) and the phone page (English) show the warning, then the text, and a
-    placeholder instead of the image, with no <img> of it; after `reveal` both show it."""
-    _sensitive_photo(instance, spoiler="Lumières stroboscopiques")
+    placeholder instead of the image, with no <img> of it (nobody fetches it); after
+    `reveal` both show the image, from the server's copy."""
+    image = instance.media_url("scene.png")
+    _sensitive_photo(instance, spoiler="Lumières stroboscopiques", url=image)
     event, token = await _ingest(redis, instance)
     (item,) = await inbox_items(redis, event.slug)
-    assert (await decide(http, event.slug, item.id, "approve", token)).status_code == 200
+    async with httpx.AsyncClient(base_url=media_server.url, timeout=10) as http:
+        assert (await decide(http, event.slug, item.id, "approve", token)).status_code == 200
+        wall, wall_log = await open_page(browser, f"{media_server.url}/wall/{event.slug}?lang=fr",
+                                         csp=False)
+        phone, phone_log = await open_page(browser, f"{media_server.url}/e/{event.slug}?lang=en",
+                                           width=390, height=844, locale="en-GB", csp=False)
+        card = wall.locator(f'#items > .card[data-id="{item.id}"]')
+        entry = phone.locator(f'#feed li[data-id="{item.id}"]')
+        await expect(card.locator(".media-hidden")).to_have_text("Image sensible masquée")
+        await expect(entry.locator(".media-hidden")).to_have_text("Sensitive image hidden")
+        await expect(card.locator(".text")).to_have_text(
+            "⚠ Lumières stroboscopiques\n\nLa scène ce soir")
+        await expect(entry.locator("p").first).to_have_text(
+            "⚠ Lumières stroboscopiques\n\nLa scène ce soir")
+        for page, shown in ((wall, card), (phone, entry)):
+            await expect(shown.locator("img")).to_have_count(0)
+            assert instance.url not in await page.content()
+        hidden = await http.get(f"/media/{event.slug}/{item.id}/0")
+        assert hidden.status_code == 404 and _media_asked(instance) == []
+        await screenshot(wall, "sensitive-wall-hidden", settle=True)
+        await entry.scroll_into_view_if_needed()
+        await screenshot(phone, "sensitive-phone-hidden")
 
-    wall, wall_log = await open_page(browser, f"{server.url}/wall/{event.slug}?lang=fr",
-                                     wait=False)
-    wall_asked = await _fake_image(wall)
-    await wall.goto(f"{server.url}/wall/{event.slug}?lang=fr")
-    phone, phone_log = await open_page(browser, f"{server.url}/e/{event.slug}?lang=en",
-                                       width=390, height=844, locale="en-GB", wait=False)
-    phone_asked = await _fake_image(phone)
-    await phone.goto(f"{server.url}/e/{event.slug}?lang=en")
-
-    card = wall.locator(f'#items > .card[data-id="{item.id}"]')
-    entry = phone.locator(f'#feed li[data-id="{item.id}"]')
-    await expect(card.locator(".media-hidden")).to_have_text("Image sensible masquée")
-    await expect(entry.locator(".media-hidden")).to_have_text("Sensitive image hidden")
-    await expect(card.locator(".text")).to_have_text(
-        "⚠ Lumières stroboscopiques\n\nLa scène ce soir")
-    await expect(entry.locator("p").first).to_have_text(
-        "⚠ Lumières stroboscopiques\n\nLa scène ce soir")
-    for page, shown in ((wall, card), (phone, entry)):
-        await expect(shown.locator("img")).to_have_count(0)
-        await expect(page.locator('img[src*="media.example"]')).to_have_count(0)
-        assert "media.example" not in await page.content()
-    assert wall_asked == phone_asked == []
-    await screenshot(wall, "sensitive-wall-hidden", settle=True)
-    await entry.scroll_into_view_if_needed()
-    await screenshot(phone, "sensitive-phone-hidden")
-
-    assert (await decide(http, event.slug, item.id, "reveal", token)).status_code == 200
+        assert (await decide(http, event.slug, item.id, "reveal", token)).status_code == 200
     shown_wall = card.locator("img.media")
     shown_phone = entry.locator("img.feed-media")
-    await expect(shown_wall).to_have_attribute("alt", "la scène")
-    await expect(shown_phone).to_have_attribute("alt", "la scène")
+    for img in (shown_wall, shown_phone):
+        await expect(img).to_have_attribute("alt", "la scène")
+        await expect(img).to_have_attribute("src", f"/media/{event.slug}/{item.id}/0")
+        await img.evaluate("i => i.decode()")  # loaded and decoded: the server's copy
     await expect(card.locator(".media-hidden")).to_have_count(0)
     await expect(entry.locator(".media-hidden")).to_have_count(0)
-    assert await shown_wall.get_attribute("src") == IMAGE
-    assert await shown_phone.get_attribute("src") == IMAGE
+    assert _media_asked(instance) == ["/system/media_attachments/scene.png"]  # fetched once
     assert wall_log.problems() == [] and phone_log.problems() == []
     await screenshot(wall, "sensitive-wall-revealed", settle=True)
     await shown_phone.scroll_into_view_if_needed()
     await screenshot(phone, "sensitive-phone-revealed")
+
+
+async def test_the_desk_shows_the_flags_and_v_reveals_the_image(
+        server: ServerProcess, event: EventFixture, redis: Redis) -> None:
+    """The detail pane names the content warning and the hidden image (with its alt text);
+    `v` reveals it, and the approved item reaches the wall with its image."""
+    item = Item(id=new_item_id(), event=event.slug, source="mastodon", source_id="s-9",
+                author="Dom", text="⚠ Spoilers\n\nLa fin du film", received_at=utc_now_iso(),
+                sensitive=True, content_warning="Spoilers", author_key="mastodon:dom@x",
+                media=[{"url": IMAGE, "alt": "la scène"}])
+    await insert_item(redis, item)
+    wall = await FeedClient.connect(f"{server.ws_url}/ws/wall/{event.slug}")
+    await wall.next("snapshot")
+    async with running_desk(server.url, event.slug, event.token) as (app, pilot):
+        detail = str(app.query_one("#detail").render())
+        assert "⚠ Content warning: Spoilers" in detail
+        assert "Sensitive media (hidden on the wall: v reveals it)" in detail
+        assert f"{IMAGE} — la scène" in detail
+        await pilot.press("v")
+        await settle(app, pilot)
+        model = app.session.model
+        await until(app, pilot, lambda: bool((model.queue.get(item.id) or {}).get("revealed")))
+        assert "(shown on the wall)" in str(app.query_one("#detail").render())
+        await pilot.press("a")
+        await settle(app, pilot)
+        shown = await wall.next("item")
+        assert shown["item"]["media"] == item.media
+    await wall.close()
