@@ -5,6 +5,8 @@ Each also checks what a screenshot alone would not prove: nothing cut off, no sc
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
@@ -15,6 +17,7 @@ from tests.support.browser import browser_fixture, open_page, screenshot  # noqa
 from tests.support.clients import approved, decide
 from tests.support.servers import ServerProcess
 from tests.support.timing import timeout
+from tests.test_media_proxy import PRIVATE, ImageServer, cdn  # noqa: F401
 from wall.models import Item, new_item_id, utc_now_iso
 from wall.moderation.intake import accept
 from wall.store.events import get_event
@@ -34,16 +37,25 @@ TEXTS = [
 ]
 
 
-async def seed(redis: Redis, http: httpx.AsyncClient, ev: EventFixture, server: ServerProcess
+@pytest.fixture(scope="module")
+def server(redis_url: str) -> Iterator[ServerProcess]:
+    """A real server that may fetch source images from the loopback image server."""
+    proc = ServerProcess(redis_url=redis_url, env=PRIVATE).start()
+    yield proc
+    proc.stop()
+
+
+async def seed(redis: Redis, http: httpx.AsyncClient, ev: EventFixture, image: str
                ) -> list[str]:
-    """A realistic wall: web posts, an SMS, a Mastodon post with an image; the second pinned."""
+    """A realistic wall: web posts, an SMS, a Mastodon post with an image; the second pinned.
+    The image comes through the wall's own copy (/media/...), like every source image."""
     ids = [await approved(http, ev.slug, text, ev.token) for _, text in TEXTS[:2]]
     event = await get_event(redis, ev.slug)
     assert event is not None
     for source, author, text, media in (
             ("sms", "", "Et le parking du marché ? On en parle quand ?", []),
             ("mastodon", "@lea@piaille.fr", "Belle salle pleine ce soir pour le débat",
-             [{"url": f"{server.url}/static/favicon.svg", "alt": "logo de la soirée"}])):
+             [{"url": image, "alt": "logo de la soirée"}])):
         item = Item(id=new_item_id(), event=ev.slug, source=source, source_id=new_item_id(),
                     author=author, text=text, received_at=utc_now_iso(), media=media)
         accepted = await accept(redis, event, item)
@@ -69,13 +81,13 @@ async def assert_fits(page: Page, selector: str, scrolls: bool = False) -> None:
     (1920, 1080, True), (1280, 720, True), (1920, 1080, False), (1280, 720, False)])
 async def test_wall_screenshot_with_a_pinned_item_and_a_burst(
         browser: Browser, server: ServerProcess, http: httpx.AsyncClient, redis: Redis,
-        width: int, height: int, dark: bool) -> None:
+        cdn: ImageServer, width: int, height: int, dark: bool) -> None:  # noqa: F811
     """The wall at projector sizes, light and dark: pinned item, cards, QR, meter, burst."""
     theme = {"dark": "1"} if dark else {"dark": "0", "accent": "#1f5fbf",
                                           "logo": "/static/favicon.svg"}
     ev = await make_event(redis, hashtags=["conseil", "mobilites"], sms_number="06 12 34 56 78",
                           sms_keyword="CLAMEUR", theme=theme)
-    await seed(redis, http, ev, server)
+    await seed(redis, http, ev, f"{cdn.url}/photo.jpg")
     page, log = await open_page(browser, "about:blank", width=width, height=height)
     urls: list[str] = []
     page.on("request", lambda request: urls.append(request.url))
