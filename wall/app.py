@@ -49,6 +49,7 @@ from wall.routes import (
 from wall.routes._shared import refusal_error
 from wall.security import AddressCap, SecurityMiddleware, security_headers
 from wall.store.client import StoreError
+from wall.store.listen import FeedBackend
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -81,7 +82,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         redis = connect(url, cluster=settings.redis_cluster == "1")
-        hub = Hub(redis, queue_bound=int(settings.ws_queue))
+        hub = Hub(FeedBackend(redis), queue_bound=int(settings.ws_queue))
         limiter, metrics = RateLimiter(redis, settings.rate_limits), Metrics(hub)
         state = AppState(
             settings=settings, redis=redis, secret=await process_secret(redis, settings),

@@ -8,7 +8,6 @@ trip; the keys share the event's hash tag; the counting is wall/store/limits.py)
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from wall.store import limits as store_limits
@@ -80,29 +79,3 @@ class RateLimiter:
         if plan is None:
             return None
         return Limited.after(await store_limits.count(self.redis, plan))
-
-
-class TokenBucket:
-    """An in-memory bucket for one WebSocket connection's frames or taps."""
-
-    def __init__(self, rate: float, burst: float) -> None:
-        self.rate, self.burst = rate, burst
-        self.tokens = burst
-        self.stamp = time.monotonic()
-
-    def take(self, n: float = 1) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens < n:
-            return False
-        self.tokens -= n
-        return True
-
-    @classmethod
-    def for_taps(cls, limits: dict[str, tuple[int, int]] | None) -> TokenBucket | None:
-        """A connection's tap budget: the per-device reaction limit, with one window of burst."""
-        if limits is None:
-            return None
-        count, window = limits["reaction_device"]
-        return cls(rate=count / window, burst=count)

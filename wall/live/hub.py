@@ -15,16 +15,16 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from typing import Protocol, TypeGuard, cast
+from typing import Protocol
 
 from wall import protocol
 from wall.live.asks import AskBackend, AskRelay
 from wall.live.presence import DeskBackend, DeskPresence
 from wall.live.subscription import QUEUE_BOUND, Frame, Subscription
 from wall.models import Item
-from wall.store.client import Client, StoreError
+from wall.store.client import StoreError
 from wall.store.feed import feed_message, on_wall, parse_id
-from wall.store.listen import FeedBackend, Positions, StreamEntry
+from wall.store.listen import Positions, StreamEntry
 
 __all__ = ["QUEUE_BOUND", "Backend", "EventChannel", "Frame", "Hub", "Subscription"]
 
@@ -185,19 +185,14 @@ class EventChannel:
                 sub.offer(frame)
 
 
-def _is_backend(candidate: Backend | Client) -> TypeGuard[Backend]:
-    return hasattr(candidate, "positions")
-
-
 class Hub:
     """The process's channels, created with their first listener and stopped with the last.
 
     Moderator subscriptions are counted online (the desk's presence) while they last.
     """
 
-    def __init__(self, backend: Backend | Client, queue_bound: int = QUEUE_BOUND) -> None:
-        # A bare client (app.py, until it builds the backend itself) reads through the store.
-        self.backend = backend if _is_backend(backend) else FeedBackend(cast(Client, backend))
+    def __init__(self, backend: Backend, queue_bound: int = QUEUE_BOUND) -> None:
+        self.backend = backend
         self.queue_bound = queue_bound
         self.channels: dict[str, EventChannel] = {}
 

@@ -13,13 +13,11 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 from wall import protocol
 from wall.live.subscription import Subscription
-from wall.store.client import Client, StoreError
-from wall.store.desk import counters as counters  # routes/moderation.py's import
+from wall.store.client import StoreError
 
 log = logging.getLogger(__name__)
 COUNTERS_INTERVAL = 2.0
@@ -96,10 +94,3 @@ class DeskPresence:
             with contextlib.suppress(*StoreError):
                 await self.backend.beat(self.slug, [], list(self.gone))
             self.gone.clear()
-
-
-@contextlib.asynccontextmanager
-async def presence(redis: Client, slug: str, sub: Subscription) -> AsyncIterator[None]:
-    """Kept for routes/sockets.py until it drops the call: a moderator subscription to the
-    hub (`hub.subscribe(slug, "moderator")`) now counts its socket online by itself."""
-    yield

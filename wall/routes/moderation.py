@@ -19,12 +19,12 @@ from starlette.routing import Route
 from wall.appstate import app_state
 from wall.auth import authorise
 from wall.http import ApiError, Invalid, NotFound, read_json_object
-from wall.live.presence import counters
 from wall.models import ACTIONS, Item
 from wall.moderation.charter import RULE_CODES
 from wall.routes._shared import known_event, moderator_name
 from wall.store.authors import author_record, set_author_flag
 from wall.store.decisions import decide
+from wall.store.desk import counters
 from wall.store.inbox import get_item, pending_items
 from wall.store.overview import on_wall, rule_decisions
 

@@ -17,7 +17,6 @@ from wall.auth import authorise, bearer
 from wall.identity import client_ip, device_id, signed_device
 from wall.live.ballots import initial_frames, socket_vote
 from wall.live.hub import Subscription
-from wall.live.presence import presence
 from wall.live.votes import VoteBatcher
 from wall.models import Event
 from wall.moderation.gate import Refused, refusal_frame, refuse_status
@@ -259,8 +258,8 @@ async def moderate_socket(ws: WebSocket) -> None:
     await ws.accept()
     state = app_state(ws)
     try:
-        async with state.hub.subscribe(slug, "moderator") as sub, \
-                presence(state.redis, slug, sub):
+        # A moderator subscription counts its socket online (wall/live/presence.py).
+        async with state.hub.subscribe(slug, "moderator") as sub:
             items = await pending_items(state.redis, slug)
             await ws.send_text(protocol.dumps(protocol.queue([i.__dict__ for i in items],
                                                              moderator_name(token))))
