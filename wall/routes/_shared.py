@@ -15,7 +15,7 @@ from wall.appstate import app_state
 from wall.http import ApiError, Invalid, NotFound, TooMany
 from wall.i18n import LANGUAGES, from_accept_language
 from wall.models import Event
-from wall.moderation.gate import REFUSALS, Refused
+from wall.moderation.gate import REFUSALS, Refused, refuse_status
 from wall.store.events import get_event
 from wall.store.status import current_status
 from wall.store.tokens import TokenInfo
@@ -49,6 +49,12 @@ async def live_status(conn: HTTPConnection, event: Event) -> str:
     feed's status entries), else read from the store; "" when the event is gone."""
     state = app_state(conn)
     return state.hub.status(event.slug) or await current_status(state.redis, event.slug)
+
+
+async def refuse_unless_open(conn: HTTPConnection, event: Event) -> None:
+    """Raise Refused (rendered by the app, or answered as a frame on a socket) unless the
+    event is open now: the hub's or the stored status, else the cached one."""
+    refuse_status(await live_status(conn, event) or event.status)
 
 
 def with_status(event: Event, status: str) -> Event:

@@ -21,9 +21,8 @@ from starlette.routing import Route
 from wall.appstate import app_state
 from wall.auth import authorise
 from wall.http import BodyError, Invalid, TooMany, parse_json, read_body
-from wall.moderation.gate import Gate, Refused
 from wall.moderation.text import normalise_text
-from wall.routes._shared import known_event, live_status, refusal_error, with_status
+from wall.routes._shared import known_event, refuse_unless_open
 from wall.store.captions import add_lines
 
 MAX_BODY = 16 * 1024
@@ -83,10 +82,7 @@ async def post_captions(request: Request) -> Response:
     slug = request.path_params["slug"]
     token = await authorise(request, slug, "captioner")
     event = await known_event(request)
-    try:
-        Gate(status=with_status(event, await live_status(request, event)).status).check()
-    except Refused as exc:
-        raise refusal_error(exc) from exc
+    await refuse_unless_open(request, event)
     lines = caption_lines(_text(request, await read_body(request, MAX_BODY)))
     limited = await state.limiter.hit(slug, [("caption_token", token.id)], cost=len(lines))
     if limited is not None:

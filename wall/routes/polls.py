@@ -27,16 +27,14 @@ from wall.auth import authorise
 from wall.http import ApiError, Invalid, NotFound, read_json_object
 from wall.identity import device_id, set_device_cookie
 from wall.live.votes import PollRefused
-from wall.moderation.gate import Gate
 from wall.moderation.text import normalise_text
 from wall.polls import BadBallot, ballot, every_poll, public, public_state, word_groups
 from wall.routes._shared import (
     audience_event,
     known_event,
-    live_status,
     moderator_name,
+    refuse_unless_open,
     stored,
-    with_status,
 )
 from wall.store import polls
 from wall.store.stage import STAGES, get_stage, set_stage
@@ -126,7 +124,7 @@ async def vote(request: Request) -> Response:
     stored."""
     state = app_state(request)
     event = await audience_event(request)
-    Gate(status=with_status(event, await live_status(request, event)).status).check()
+    await refuse_unless_open(request, event)
     poll_id = _poll_id(request)
     data = await read_json_object(request)
     poll = await state.votes.definition(event.slug, poll_id)

@@ -20,15 +20,13 @@ from wall.appstate import app_state
 from wall.auth import authorise
 from wall.http import Invalid, NotFound, read_json_object
 from wall.identity import device_id, set_device_cookie
-from wall.moderation.gate import Gate
 from wall.moderation.text import normalise_text
 from wall.routes._shared import (
     audience_event,
     known_event,
-    live_status,
     moderator_name,
+    refuse_unless_open,
     stored,
-    with_status,
 )
 from wall.store import questions
 
@@ -47,7 +45,7 @@ async def upvote(request: Request) -> Response:
     """One upvote per device (its signed cookie); stored before the answer."""
     state = app_state(request)
     event = await audience_event(request)
-    Gate(status=with_status(event, await live_status(request, event)).status).check()
+    await refuse_unless_open(request, event)
     item_id = _question_id(request)
     device, new_device = device_id(request)
     count = await stored(state.votes.vote_question(event.slug, item_id, device))

@@ -20,7 +20,7 @@ from wall.live.hub import Subscription
 from wall.live.votes import VoteBatcher
 from wall.models import Event
 from wall.moderation.gate import Refused, refusal_frame, refuse_status
-from wall.routes._shared import live_status, moderator_name, reaction_counts, with_status
+from wall.routes._shared import live_status, moderator_name, reaction_counts, refuse_unless_open
 from wall.store.captions import latest as latest_captions
 from wall.store.client import StoreError
 from wall.store.feed import (
@@ -238,7 +238,7 @@ async def _vote(ws: WebSocket, votes: VoteBatcher, event: Event, device: str,
         sub.offer((None, text))
 
     try:
-        refuse_status(with_status(event, await live_status(ws, event)).status)
+        await refuse_unless_open(ws, event)
     except Refused as refused:
         offer(protocol.dumps(refusal_frame(refused)))
         return
