@@ -162,6 +162,22 @@
     };
   }
 
+  const lang = document.documentElement.lang || "fr";
+
+  // An element with a class and a text (never HTML): what the page scripts build with.
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // `one` or `many` (msgids with {count}) by the page language's plural rule.
+  function plural(n, one, many) {
+    return t(new Intl.PluralRules(lang).select(n) === "one" ? one : many,
+      { count: n.toLocaleString(lang) });
+  }
+
   window.Clameur = { t, connectFeed, newer, onFrames, reducedMotion, itemLang, announcer,
-    lang: document.documentElement.lang || "fr" };
+    el, plural, lang };
 })();

@@ -5,7 +5,7 @@
 // announced politely (#mirror-news); reactions and vote counts never are.
 (function () {
   "use strict";
-  const { t, onFrames, lang, itemLang, announcer } = window.Clameur;
+  const { t, onFrames, lang, itemLang, announcer, el, plural } = window.Clameur;
   const root = document.getElementById("app");
   const modeLine = document.getElementById("mirror-mode");
   const pinnedBox = document.getElementById("mirror-pinned");
@@ -25,18 +25,6 @@
   let pinned = null;
   let poll = null;
   let live = false; // after the first snapshot: what comes next is news
-
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  function plural(n, one, many) {
-    return t(new Intl.PluralRules(lang).select(n) === "one" ? one : many,
-      { count: n.toLocaleString(lang) });
-  }
 
   function sayMode() {
     return status === "closed" ? t("The event is over: the wall says thank you.")

@@ -8,7 +8,7 @@
 // replaces the first.
 (function () {
   "use strict";
-  const { t, onFrames, lang } = window.Clameur;
+  const { t, onFrames, lang, el, plural } = window.Clameur;
   const onWall = document.body.classList.contains("wall");
   const root = document.getElementById(onWall ? "wall" : "app");
   if (!root) return;
@@ -16,18 +16,6 @@
   const LETTERS = "ABCDEFGH";
   const motion = () => !window.Clameur.reducedMotion();
   let poll = null;
-
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  function plural(n, one, many) {
-    return t(new Intl.PluralRules(lang).select(n) === "one" ? one : many,
-      { count: n.toLocaleString(lang) });
-  }
 
   const percentFormat = new Intl.NumberFormat(lang, { style: "percent" });
 

@@ -5,7 +5,7 @@
 // form, and one upvote per question (the server counts one per device anyway).
 (function () {
   "use strict";
-  const { t, onFrames, lang } = window.Clameur;
+  const { t, onFrames, lang, el } = window.Clameur;
   const onWall = document.body.classList.contains("wall");
   const root = document.getElementById(onWall ? "wall" : "app");
   if (!root) return;
@@ -15,13 +15,6 @@
   const upvoted = new Set(JSON.parse(localStorage.getItem(UPVOTED) || "[]"));
   const byId = new Map(); // id -> {id, text, author, votes, answer, note, received_at}
   let refetchTimer = null;
-
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
 
   function votesLabel(n) {
     const one = new Intl.PluralRules(lang).select(n) === "one";
