@@ -15,14 +15,17 @@ import httpx
 from moderator_tui.config import DeskConfig
 
 REQUEST_TIMEOUT = 5.0
+POSTER_TIMEOUT = 60.0  # the server starts Chromium to print a poster
 
 
 class ApiError(Exception):
     """The server refused the request (4xx other than 409)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str,
+                 detail: list[dict[str, str]] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.detail = detail or []  # a 422's problems, one per field
 
 
 class Conflict(ApiError):
@@ -42,27 +45,35 @@ class DeskClient:
 
     def __init__(self, config: DeskConfig) -> None:
         self.config = config
-        self.http = httpx.AsyncClient(headers=config.headers, timeout=REQUEST_TIMEOUT,
-                                      verify=not config.insecure)
+        # Accept-Language: the server words its refusals (a 422's fields) in the desk's
+        # language.
+        self.http = httpx.AsyncClient(headers={**config.headers,
+                                               "Accept-Language": config.lang},
+                                      timeout=REQUEST_TIMEOUT, verify=not config.insecure)
 
     async def close(self) -> None:
         await self.http.aclose()
 
-    async def _call(self, method: str, path: str, json: dict[str, Any] | None = None) -> Any:
+    async def _call(self, method: str, path: str, json: dict[str, Any] | None = None,
+                    params: dict[str, str] | None = None, raw: bool = False) -> Any:
         try:
-            res = await self.http.request(method, f"{self.config.api}{path}", json=json)
+            res = await self.http.request(method, f"{self.config.api}{path}", json=json,
+                                          params=params,
+                                          timeout=POSTER_TIMEOUT if raw else REQUEST_TIMEOUT)
         except httpx.TransportError as exc:
             raise Offline(str(exc) or type(exc).__name__) from exc
         if res.status_code in (502, 503, 504):
             raise Offline(f"server answered {res.status_code}")
-        body = _json(res)
+        body = {} if raw and res.status_code < 400 else _json(res)
         if res.status_code == 409:
             raise Conflict(body.get("message", ""), body.get("state", ""),
                            body.get("decided_by", ""))
         if res.status_code >= 400:
+            detail = body.get("detail")
             raise ApiError(res.status_code, body.get("error", ""),
-                           body.get("message", res.reason_phrase))
-        return body
+                           body.get("message", res.reason_phrase),
+                           detail if isinstance(detail, list) else None)
+        return res if raw else body
 
     async def queue(self) -> list[dict[str, Any]]:
         return list((await self._call("GET", "/queue"))["items"])
@@ -97,3 +108,56 @@ def _json(res: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+class AdminClient:
+    """The organiser's calls (admin token): settings, invitations, the room's poster."""
+
+    def __init__(self, client: DeskClient) -> None:
+        self.client = client
+
+    async def settings(self) -> dict[str, Any]:
+        return dict((await self.client._call("GET", "/settings"))["settings"])
+
+    async def check_settings(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Problems and the theme's lowest contrast, nothing saved (the live checks)."""
+        return dict(await self.client._call("POST", "/settings/check", body))
+
+    async def save_settings(self, body: dict[str, Any]) -> dict[str, Any]:
+        """All or nothing: `ApiError` with `detail` (one entry per field) on a 422."""
+        return dict((await self.client._call("PUT", "/settings", body))["event"])
+
+    async def invitations(self) -> list[dict[str, Any]]:
+        return list((await self.client._call("GET", "/invitations"))["invitations"])
+
+    async def invite(self, expires: str, label: str = "", desk: str = "") -> dict[str, Any]:
+        """A new invitation: its one-time `link` and `qr` (lines of text), shown once."""
+        body = {"expires": expires, "label": label, **({"desk": desk} if desk else {})}
+        return dict(await self.client._call("POST", "/invitations", body))
+
+    async def revoke(self, invitation_id: str) -> dict[str, Any]:
+        return dict((await self.client._call("DELETE", f"/invitations/{invitation_id}"))
+                    ["invitation"])
+
+    async def poster(self, size: str) -> tuple[bytes, str]:
+        """The room's poster: (body, "pdf"), or (body, "html") when the server has no
+        Chromium to print it."""
+        res = await self.client._call("GET", "/poster", params={"size": size}, raw=True)
+        kind = "pdf" if res.headers.get("content-type", "").startswith("application/pdf") \
+            else "html"
+        return res.content, kind
+
+    async def upload_logo(self, body: bytes) -> dict[str, Any]:
+        try:
+            res = await self.client.http.put(f"{self.client.config.api}/logo", content=body,
+                                             headers={"Content-Type":
+                                                      "application/octet-stream"})
+        except httpx.TransportError as exc:
+            raise Offline(str(exc) or type(exc).__name__) from exc
+        data = _json(res)
+        if res.status_code >= 400:
+            detail = data.get("detail")
+            raise ApiError(res.status_code, data.get("error", ""),
+                           data.get("message", res.reason_phrase),
+                           detail if isinstance(detail, list) else None)
+        return data

@@ -16,7 +16,7 @@ from typing import Any
 
 from moderator_tui import i18n
 from moderator_tui.asks import AsksDesk
-from moderator_tui.client import ApiError, DeskClient, Offline
+from moderator_tui.client import AdminClient, ApiError, DeskClient, Offline
 from moderator_tui.config import DeskConfig
 from moderator_tui.i18n import _
 from moderator_tui.live import LiveFeed
@@ -35,6 +35,7 @@ class DeskSession:
         self.config = config
         self.model = DeskModel()
         self.client = DeskClient(config)
+        self.admin = AdminClient(self.client)  # settings, invitations, poster
         self.live = LiveFeed(config, self._on_frame, self._on_state)
         self.outbox = Outbox(self.model, self.client, self.changed,
                              lambda: self.schedule("queue"))

@@ -10,6 +10,7 @@ import pytest
 from redis.asyncio import Redis
 
 from tests.conftest import EventFixture
+from wall.eventsettings import EDITABLE
 from wall.store.events import get_event
 
 
@@ -95,3 +96,55 @@ async def test_several_bad_fields_are_all_named_and_only_admins_may_change(
     moderator = {"Authorization": f"Bearer {event.token}"}
     assert (await app_client.put(url, headers=moderator, json={"title": "x"})).status_code \
         == 403
+
+
+async def test_get_gives_every_editable_field_to_admins_only(
+        app_client: httpx.AsyncClient, event: EventFixture) -> None:
+    """`GET .../settings` is what the desk's form starts from: every field the PUT takes."""
+    url = f"/api/events/{event.slug}/settings"
+    res = await app_client.get(url, headers=_admin(event))
+    assert res.status_code == 200
+    settings = res.json()["settings"]
+    assert set(settings) == set(EDITABLE)
+    assert settings["title"] == f"Test {event.slug}" and settings["frame_ancestors"] == ""
+    moderator = {"Authorization": f"Bearer {event.token}"}
+    assert (await app_client.get(url, headers=moderator)).status_code == 403
+
+
+async def test_check_says_what_a_put_would_refuse_and_saves_nothing(
+        app_client: httpx.AsyncClient, event: EventFixture, redis: Redis) -> None:
+    """`POST .../settings/check` gives the PUT's problems and the theme's lowest contrast
+    (the desk shows them as typed); nothing is written."""
+    before = await get_event(redis, event.slug)
+    url = f"/api/events/{event.slug}/settings/check"
+    res = await app_client.post(url, headers=_admin(event, "fr"), json={
+        "title": "Autre", "theme": {"dark": "0", "background": "#ffffff", "text": "#eeeeee"}})
+    assert res.status_code == 200
+    found = res.json()
+    assert found["contrast"] == 1.16 and found["needs"] == 4.5
+    assert [d["field"] for d in found["detail"]] == ["theme"]
+    assert "difficiles à lire" in found["detail"][0]["message"]
+    good = await app_client.post(url, headers=_admin(event), json={
+        "theme": {"dark": "0", "background": "#ffffff", "text": "#111111"}})
+    assert good.json()["detail"] == [] and good.json()["contrast"] >= 4.5
+    assert await get_event(redis, event.slug) == before
+
+
+async def test_frame_ancestors_of_an_event_reach_its_wall_page_only(
+        app_client: httpx.AsyncClient, event: EventFixture) -> None:
+    """Sites named for an overlay are the wall page's frame-ancestors (one CSP header); the
+    other pages keep the server's; a value that is not a CSP source is refused."""
+    url = f"/api/events/{event.slug}/settings"
+    bad = await app_client.put(url, headers=_admin(event), json={
+        "frame_ancestors": "https://ok.example; script-src *"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "frame_ancestors"
+    res = await app_client.put(url, headers=_admin(event), json={
+        "frame_ancestors": "'self' https://obs.example.org"})
+    assert res.status_code == 200, res.text
+    wall = await app_client.get(f"/wall/{event.slug}")
+    policies = wall.headers.get_list("content-security-policy")
+    assert len(policies) == 1 and \
+        policies[0].endswith("frame-ancestors 'self' https://obs.example.org")
+    phone = await app_client.get(f"/e/{event.slug}")
+    assert phone.headers.get_list("content-security-policy")[0].endswith(
+        "frame-ancestors 'self'")

@@ -20,6 +20,9 @@ HASHTAG = re.compile(r"^\w{1,60}$")
 KEYWORD = re.compile(r"^[A-Za-z0-9]{1,20}$")
 HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}"
                   r"[a-z0-9])?)+$")
+FRAME_SOURCE = re.compile(r"^(?:'self'|'none'|https?://(?:\*\.)?[a-z0-9.-]{1,253}"
+                          r"(?::[0-9]{1,5})?)$")
+MAX_FRAME_SOURCES = 8
 LANGUAGE_CODES = ("fr", "en")
 LINKS = ("allow", "remove", "block")
 MAX_TITLE = 120
@@ -27,7 +30,7 @@ MAX_WORD = 40
 MAX_LIST = 200
 EDITABLE = ("title", "hashtags", "sources", "mastodon_instances", "sms_number", "sms_keyword",
             "languages", "mode", "reactions", "blocked_words", "allowed_words", "theme", "links",
-            "status")
+            "status", "frame_ancestors")
 
 Problem = tuple[str, str, dict[str, str]]  # field, msgid, values for its {placeholders}
 
@@ -120,7 +123,23 @@ def check_settings(body: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]
             changes[field] = words
     if "theme" in body:
         _check_theme(body["theme"], changes, problems)
+    if "frame_ancestors" in body:
+        _check_frames(body["frame_ancestors"], changes, problems)
     return changes, problems
+
+
+def _check_frames(value: Any, changes: dict[str, Any], problems: list[Problem]) -> None:
+    """Sources of CSP frame-ancestors, space-separated; "" gives back the server's."""
+    sources = value.replace(",", " ").split() if isinstance(value, str) else None
+    bad = [s for s in sources or [] if not FRAME_SOURCE.match(s.lower())]
+    if sources is None or bad or len(sources) > MAX_FRAME_SOURCES or \
+            ("'none'" in sources and len(sources) > 1):
+        problems.append(("frame_ancestors", "sites that may show the wall in a frame: "
+                                            "'self', 'none' or addresses like "
+                                            "https://example.org: {value}",
+                         {"value": (bad or [str(value)])[0]}))
+        return
+    changes["frame_ancestors"] = " ".join(s.lower() for s in sources)
 
 
 def _check_theme(theme: Any, changes: dict[str, Any], problems: list[Problem]) -> None:

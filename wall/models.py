@@ -164,6 +164,10 @@ class Event:
     # in post-moderation (their authors did not come to this room); "follow_mode" treats
     # them like the room's own posts.
     social_post_moderation: str = "approve"
+    # Sites allowed to frame this event's wall page (an overlay in OBS or on a city's site):
+    # CSP frame-ancestors sources, space-separated; "" keeps the server's (CLAMEUR_FRAME_
+    # ANCESTORS). Only `/wall/{slug}` uses it (wall/routes/pages.py).
+    frame_ancestors: str = ""
     created_at: str = field(default_factory=utc_now_iso)
 
     _LIST_FIELDS = ("hashtags", "languages", "reactions", "mastodon_instances", "sources")

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors {frame_ancestors}")
+CSP_HEADER = b"content-security-policy"
 AUDIENCE_POSTS = ("/posts", "/reactions")
 CLOSE_FOREIGN_ORIGIN = 4403
 
@@ -90,7 +91,12 @@ class SecurityMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *self.headers]
+                headers = message.get("headers", [])
+                # A page with its own CSP (an event's wall that may be framed by the sites
+                # its organiser named: wall/routes/pages.py) keeps it; the others get ours.
+                own = any(name.lower() == CSP_HEADER for name, _ in headers)
+                message["headers"] = [*headers, *(h for h in self.headers
+                                                     if not own or h[0] != CSP_HEADER)]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

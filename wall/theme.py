@@ -154,6 +154,12 @@ def contrast_problems(theme: dict[str, str]) -> list[str]:
     return problems
 
 
+def lowest_contrast(theme: dict[str, str]) -> float:
+    """The lowest contrast ratio among the pairs the pages draw (what the desk shows live)."""
+    colours = palette(theme)
+    return min(contrast(colours[fg], colours[bg]) for fg, bg, _ in CHECKED_PAIRS)
+
+
 def check_theme(raw: Any) -> dict[str, str]:
     """The cleaned theme, or ThemeError naming each pair below WCAG AA and what to change."""
     theme = clean_theme(raw)

@@ -24,6 +24,7 @@ from moderator_tui.model import Item
 from moderator_tui.ops import onto_wall
 from moderator_tui.screens.confirm import ConfirmScreen
 from moderator_tui.screens.help import HelpScreen
+from moderator_tui.screens.settings import SettingsScreen
 from moderator_tui.session import DeskSession
 from moderator_tui.widgets.detail import DetailPane, detail_text
 from moderator_tui.widgets.filter import FilterInput
@@ -55,6 +56,8 @@ class DeskScreen(Screen[None]):
         Binding("slash", "filter", "filter"),
         Binding("m", "mode", "mode"),
         Binding("e", "event_status", "open/close"),
+        # The organiser's screens (admin; `?` lists them): the key bar keeps two lines at 80.
+        Binding("s", "settings", "settings", show=False),
         Binding("q", "quit_desk", "quit"),
         Binding("space", "toggle_select", "select", show=False),
         Binding("1", "show_tab('queue-tab')", "queue", show=False),
@@ -331,6 +334,10 @@ class DeskScreen(Screen[None]):
                 self.enqueue(lambda: self.session.set_status(target))
 
         self.app.push_screen(ConfirmScreen(question), answered)
+
+    def action_settings(self) -> None:
+        """The event's settings (admin): the screen says so when the token is not one."""
+        self.app.push_screen(SettingsScreen(self.session.admin, self.session.config.event))
 
     def action_reconnect(self) -> None:
         self.session.live.retry_now()

@@ -26,6 +26,7 @@ KEYS = [
     ("1 2", "queue tab, automatic rules tab"),
     ("m", "switch pre/post moderation (asks for confirmation)"),
     ("e", "open or close the event (admin; asks for confirmation)"),
+    ("s", "event settings: title, sources, SMS, theme, lifecycle... (admin)"),
     ("R", "reconnect now"),
     ("?", "this help"),
     ("q", "quit (under clameur up it stops the wall: asks first)"),

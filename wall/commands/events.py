@@ -10,6 +10,7 @@ from typing import Any
 
 from wall.commands._run import with_redis
 from wall.config import Settings
+from wall.eventsettings import check_settings
 from wall.i18n import LANGUAGES
 from wall.models import HASHTAG_SOURCES, SOCIAL_MODERATION, Event
 from wall.moderation.charter import clean_charter
@@ -26,6 +27,14 @@ from wall.store.events import (
 
 def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _frames(value: str) -> str:
+    """CSP frame-ancestors sources, checked as the desk's settings screen checks them."""
+    changes, problems = check_settings({"frame_ancestors": value})
+    if problems:
+        raise argparse.ArgumentTypeError(problems[0][1].format(**problems[0][2]))
+    return str(changes["frame_ancestors"])
 
 
 def _sources(value: str) -> list[str]:
@@ -57,6 +66,10 @@ def _add_settings(p: argparse.ArgumentParser, creating: bool) -> None:
                    help="reduced: no bursts or animations on the wall and phones, for everyone")
     p.add_argument("--links", choices=["allow", "remove", "block"],
                    help="links in messages: allowed, replaced by a mark, or rejected")
+    p.add_argument("--frame-ancestors", type=_frames,
+                   help="sites that may show this event's wall in a frame (an overlay): "
+                        "'self', 'none' or https://host, space-separated; '' gives back "
+                        "the server's CLAMEUR_FRAME_ANCESTORS")
     p.add_argument("--blocklist", choices=["on", "off"], help="the FR+EN word list")
     p.add_argument("--wordlist", choices=["hold", "reject"],
                    help="what a word-list match does: hold the message for a moderator, "
@@ -79,7 +92,7 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
              "sms_keyword", "question_keyword", "mastodon_instances", "sources", "theme",
              "motion", "links",
              "blocklist", "wordlist", "blocked_words", "allowed_words",
-             "social_post_moderation")
+             "social_post_moderation", "frame_ancestors")
     return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
 
 

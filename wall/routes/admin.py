@@ -7,6 +7,9 @@
 | `POST /api/events/{slug}/invitations` | `{"expires": "2h", "label"?}` → `201 {"code", ...}` |
 | `GET /api/events/{slug}/invitations` | `{"invitations": [...]}`: state, who used it and when |
 | `DELETE /api/events/{slug}/invitations/{id}` | revokes it, and the token it became |
+| `GET /api/events/{slug}/settings` | `{"settings": {...}}`: every field the PUT takes, as saved |
+| `POST /api/events/{slug}/settings/check` | the PUT's body checked, nothing saved → `200 |
+|  | {"detail": [...], "contrast": ratio or null, "needs": 4.5}` (the desk's live checks) |
 | `PUT /api/events/{slug}/settings` | title, hashtags, sources, SMS, languages, mode, reactions, |
 |  | words, theme, links, status: all checked first (`wall/eventsettings.py`), saved at once; |
 |  | else `422` with one `detail` entry per field, in the caller's language |
@@ -22,7 +25,7 @@ from starlette.routing import Route
 
 from wall.appstate import app_state
 from wall.auth import authorise
-from wall.eventsettings import check_settings
+from wall.eventsettings import EDITABLE, Problem, check_settings
 from wall.http import ApiError, Invalid, NotFound, read_json_object
 from wall.i18n import from_accept_language, gettext
 from wall.models import MODES, STATUSES
@@ -36,6 +39,7 @@ from wall.store.invitations import (
     redeem,
     revoke_invitation,
 )
+from wall.theme import AA_TEXT, clean_theme, lowest_contrast, valid_colour
 
 
 async def set_mode(request: Request) -> Response:
@@ -60,11 +64,39 @@ async def set_status(request: Request) -> Response:
     return JSONResponse({"slug": event.slug, "status": updated.status})
 
 
+def _detail(request: Request, problems: list[Problem]) -> list[dict[str, str]]:
+    """One entry per problem, worded in the caller's language (Accept-Language)."""
+    lang = from_accept_language(request.headers.get("Accept-Language", ""))
+    return [{"field": field, "message": gettext(lang, msgid).format(**values)}
+            for field, msgid, values in problems]
+
+
+async def get_settings(request: Request) -> Response:
+    """What the desk's settings screen starts from: every field the PUT takes."""
+    await authorise(request, request.path_params["slug"], role="admin")
+    event = await known_event(request)
+    return JSONResponse({"settings": {name: getattr(event, name) for name in EDITABLE}})
+
+
+async def check_settings_only(request: Request) -> Response:
+    """The PUT's checks without the write: the desk shows problems and contrast as typed."""
+    await authorise(request, request.path_params["slug"], role="admin")
+    await known_event(request)
+    body = await read_json_object(request)
+    _changes, problems = check_settings(body)
+    theme = body.get("theme")
+    ratio = None
+    if isinstance(theme, dict) and all(valid_colour(v) for k, v in theme.items()
+                                       if k in ("accent", "background", "text", "card")):
+        ratio = round(lowest_contrast(clean_theme(theme)), 2)
+    return JSONResponse({"detail": _detail(request, problems), "contrast": ratio,
+                         "needs": AA_TEXT})
+
+
 async def put_settings(request: Request) -> Response:
     """Change an event's settings from the desk: every field checked, then one write."""
     await authorise(request, request.path_params["slug"], role="admin")
     event = await known_event(request)
-    lang = from_accept_language(request.headers.get("Accept-Language", ""))
     changes, problems = check_settings(await read_json_object(request))
     if not problems:
         try:
@@ -73,8 +105,7 @@ async def put_settings(request: Request) -> Response:
             problems = [("settings", "{value}", {"value": str(exc)})]
         else:
             return JSONResponse({"event": updated.public()})
-    detail = [{"field": field, "message": gettext(lang, msgid).format(**values)}
-              for field, msgid, values in problems]
+    detail = _detail(request, problems)
     raise ApiError(422, "validation", detail[0]["message"], detail=detail)
 
 
@@ -132,6 +163,8 @@ routes = [
     Route("/api/events/{slug}/mode", set_mode, methods=["PUT"]),
     Route("/api/events/{slug}/status", set_status, methods=["POST"]),
     Route("/api/events/{slug}/settings", put_settings, methods=["PUT"]),
+    Route("/api/events/{slug}/settings", get_settings, methods=["GET"]),
+    Route("/api/events/{slug}/settings/check", check_settings_only, methods=["POST"]),
     Route("/api/events/{slug}/invitations", create_invite, methods=["POST"]),
     Route("/api/events/{slug}/invitations", list_invites, methods=["GET"]),
     Route("/api/events/{slug}/invitations/{invite}", revoke_invite, methods=["DELETE"]),

@@ -25,6 +25,7 @@ from wall.net import is_loopback, room_address
 from wall.paths import resource_dir
 from wall.qr import qr_svg, short_url
 from wall.routes._shared import page_language
+from wall.security import CSP
 from wall.store.events import get_event
 from wall.theme import clean_theme, is_dark, theme_css
 
@@ -187,8 +188,12 @@ async def wall_page(request: Request) -> Response:
         return render(request, "not_found.html", status=404)
     if event.status == "draft":
         return not_open(request, event, wall_language(request, event))
-    return render(request, "wall.html", lang=wall_language(request, event),
-                  **page_context(request, event))
+    response = render(request, "wall.html", lang=wall_language(request, event),
+                      **page_context(request, event))
+    if event.frame_ancestors:  # checked when saved (wall/eventsettings.py)
+        response.headers["content-security-policy"] = CSP.format(
+            frame_ancestors=event.frame_ancestors)
+    return response
 
 
 async def qr_code(request: Request) -> Response:
