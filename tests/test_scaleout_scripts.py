@@ -4,6 +4,7 @@ inserts made together share a pipeline; commands are packed by hiredis as redis-
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,11 +12,14 @@ from redis.asyncio import Redis
 from redis.asyncio.connection import Connection
 from redis.exceptions import DataError
 
-from tests.conftest import EventFixture
+from tests.conftest import EventFixture, make_event
 from tests.support.clients import approved
 from wall.models import Item, new_item_id, utc_now_iso
-from wall.redis_client import HiredisPackConnection
+from wall.redis_client import HiredisPackConnection, connect
+from wall.redis_server import EmbeddedRedis
 from wall.store import keys
+from wall.store.batch import MAX_BATCH
+from wall.store.client import StoreError
 from wall.store.inbox import _INSERT_SCRIPT, insert_item
 
 
@@ -62,6 +66,58 @@ async def test_inserts_made_together_after_a_script_flush_are_stored_once(
     assert all(r.created for r in results) and len({r.id for r in results}) == 20
     assert await redis.xlen(keys.inbox(event.slug)) == 20
     assert (await redis.script_exists(_INSERT_SCRIPT.sha)) == [True]
+
+
+async def test_inserts_made_while_a_pipeline_is_out_go_in_the_next(
+        event: EventFixture, redis: Redis) -> None:
+    """More calls than one pipeline holds, and calls made while pipelines are out: every
+    one is stored once and gets its own reply, in waves started at different moments."""
+    first = [_item(event.slug, n) for n in range(MAX_BATCH + 40)]
+    waves = [asyncio.gather(*(insert_item(redis, i) for i in first))]
+    later: list[Item] = []
+    for wave in range(3):
+        await asyncio.sleep(0)  # the first pipeline is out: these wait for the next one
+        items = [_item(event.slug, 1000 * (wave + 1) + n) for n in range(30)]
+        later.extend(items)
+        waves.append(asyncio.gather(*(insert_item(redis, i) for i in items)))
+    results = [r for wave in await asyncio.gather(*waves) for r in wave]
+    items = [*first, *later]
+    assert [r.id for r in results] == [i.id for i in items]
+    assert all(r.created for r in results)
+    assert await redis.xlen(keys.inbox(event.slug)) == len(items)
+    again = await asyncio.gather(*(insert_item(redis, _item(event.slug, 9000 + n,
+                                                              source_id=f"batch-{n}"))
+                                   for n in range(5)))
+    assert [r.id for r in again] == [i.id for i in first[:5]]
+    assert not any(r.created for r in again)
+
+
+async def test_inserts_sent_together_while_redis_is_down_all_fail_then_recover(
+        tmp_path: Path) -> None:
+    """Redis gone: every call of a shared pipeline fails with a store error (none hangs,
+    none is answered as stored); back up, the same client's next calls are each stored
+    once (the connection that failed is not reused with replies unread)."""
+    own = EmbeddedRedis(tmp_path / "redis").start()
+    client = connect(own.url)
+    try:
+        ev = await make_event(client)
+        stored = await asyncio.gather(*(insert_item(client, _item(ev.slug, n))
+                                        for n in range(20)))
+        assert all(r.created for r in stored)
+        own.stop(kill=True)
+        down = await asyncio.wait_for(asyncio.gather(
+            *(insert_item(client, _item(ev.slug, 100 + n)) for n in range(20)),
+            return_exceptions=True), 30)
+        assert all(isinstance(r, StoreError) for r in down), down
+        own.start()
+        items = [_item(ev.slug, 200 + n) for n in range(20)]
+        up = await asyncio.wait_for(asyncio.gather(*(insert_item(client, i) for i in items)),
+                                    30)
+        assert [r.id for r in up] == [i.id for i in items] and all(r.created for r in up)
+        assert await client.xlen(keys.inbox(ev.slug)) == 40
+    finally:
+        await client.aclose()
+        own.stop()
 
 
 def test_commands_packed_by_hiredis_are_the_bytes_redis_py_packs() -> None:

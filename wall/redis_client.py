@@ -50,6 +50,10 @@ class HiredisPackConnection(Connection):
             args = tuple(args[0].encode().split()) + args[1:]
         elif b" " in args[0]:
             args = tuple(args[0].split()) + args[1:]
+        try:  # str, bytes, int, float, memoryview: a command's arguments nearly always
+            return [hiredis.pack_command(args)]
+        except TypeError:
+            pass
         args = tuple(bytes(a) if isinstance(a, bytearray | memoryview) else a for a in args)
         try:
             return [hiredis.pack_command(args)]
