@@ -7,16 +7,20 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from redis.asyncio import Redis
 
 from tests.conftest import make_event
 from tests.support.browser import ARTIFACTS, CHROMIUM
 from tests.support.cli import clameur
+from tests.support.desk import running_desk
 from tests.support.qrcodes import decode_image
 from tests.support.requires import require_file, require_program
+from tests.support.servers import ServerProcess
 from tests.support.timing import timeout
 from wall.models import Event
 from wall.poster import charter_lines, poster_html
@@ -98,3 +102,49 @@ def test_poster_speaks_the_events_languages_with_its_sms_hashtags_and_charter() 
     english = poster_html(Event(slug="cq", title="T", languages=["en"]), BASE)
     assert "How to take part" in english and "Comment participer" not in english
     assert "<html lang=\"en\"" in english and "<script" not in english
+
+
+@pytest.fixture(name="public_server")
+def public_server_fixture(redis_url: str) -> Iterator[ServerProcess]:
+    """A server whose audience pages are at BASE (CLAMEUR_PUBLIC_URL), as behind a proxy."""
+    proc = ServerProcess(redis_url=redis_url, env={"CLAMEUR_PUBLIC_URL": BASE}).start()
+    yield proc
+    proc.stop()
+
+
+async def test_the_desk_saves_the_posters_pdf_whose_qr_is_the_join_url(
+        redis: Redis, public_server: ServerProcess, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`P` then `4` on a moderator's desk: `GET /poster` prints a one-page A4 PDF, saved in
+    the current folder and named in the notice; its QR code decodes to the join URL. The
+    route wants a token of the event."""
+    require_file(CHROMIUM, "Chromium", "chromium")
+    ev = await make_event(redis, sms_number="+33757000000", sms_keyword="MUR")
+    monkeypatch.chdir(tmp_path)
+    async with running_desk(public_server.url, ev.slug, ev.token) as (app, pilot):
+        await pilot.press("P")
+        await pilot.pause()
+        await pilot.press("4")
+        pdf = tmp_path / f"poster-{ev.slug}-a4.pdf"
+        for _ in range(int(timeout(60) / 0.1)):
+            notice = app.session.model.last_notice
+            if notice and notice.text.startswith("Poster saved"):
+                break
+            await pilot.pause(0.1)
+        assert notice is not None and notice.text == \
+            f"Poster saved: {pdf} (A4, one page to print).", notice
+    info = _pdf_info(pdf)
+    assert re.search(r"^Pages:\s+1$", info, re.M) and PAPER["a4"] in info, info
+    png = _pdf_to_png(pdf, tmp_path / "desk-poster")
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copy(png, ARTIFACTS / "poster-from-desk-a4.png")
+    assert decode_image(png) == [f"{BASE}/e/{ev.slug}"]
+    async with httpx.AsyncClient(base_url=public_server.url, timeout=timeout()) as client:
+        url = f"/api/events/{ev.slug}/poster"
+        assert (await client.get(url)).status_code == 401
+        html = await client.get(url, params={"size": "a3", "format": "html"},
+                                headers=ev.auth)
+        assert html.status_code == 200 and html.headers["content-type"].startswith(
+            "text/html") and f"192.0.2.10:8000/e/{ev.slug}" in html.text
+        bad = await client.get(url, params={"size": "a5"}, headers=ev.auth)
+        assert bad.status_code == 422

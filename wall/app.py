@@ -42,6 +42,7 @@ from wall.routes import (
     operator,
     pages,
     polls,
+    poster,
     questions,
     reports,
     sockets,
@@ -104,7 +105,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
     return Starlette(
         routes=[*audience.routes, *authors.routes, *captions.routes, *charter.routes,
                 *questions.routes, *polls.routes, *moderation.routes, *admin.routes,
-                *reports.routes,
+                *reports.routes, *poster.routes,
                 *sockets.routes, *hooks.routes, *operator.routes, *media.routes,
                 *info.routes, *pages.routes],
         lifespan=lifespan,

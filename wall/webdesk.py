@@ -40,6 +40,7 @@ from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
 from wall.i18n import LANGUAGES, gettext
+from wall.net import is_loopback
 from wall.paths import resource_dir
 from wall.store.tokens import token_slug
 
@@ -74,13 +75,17 @@ class Session:
 class DeskProcess(AppService):
     """One browser session's desk: its token in the environment, nowhere else."""
 
-    def __init__(self, command: str, token: str, **kwargs: object) -> None:
+    def __init__(self, command: str, token: str, desk_url: str = "", **kwargs: object) -> None:
         super().__init__(command, **kwargs)  # type: ignore[arg-type]
         self._token = token
+        self._desk_url = desk_url
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         environment = super()._build_environment(width, height)
         environment["CLAMEUR_TOKEN"] = self._token
+        if self._desk_url and not environment.get("CLAMEUR_DESK_URL"):
+            # The desk's invitations point where this browser reached the desk.
+            environment["CLAMEUR_DESK_URL"] = self._desk_url
         return environment
 
 
@@ -253,7 +258,7 @@ class WebDesk(Server):
         width = to_int(request.query.get("width", "80"), 80)
         height = to_int(request.query.get("height", "24"), 24)
         await websocket.prepare(request)
-        desk = DeskProcess(self.desk_command(session), session.token,
+        desk = DeskProcess(self.desk_command(session), session.token, _reached(request),
                            write_bytes=websocket.send_bytes, write_str=websocket.send_str,
                            close=websocket.close, download_manager=self.download_manager)
         try:
@@ -264,6 +269,15 @@ class WebDesk(Server):
         finally:
             await desk.stop()
         return websocket
+
+
+def _reached(request: web.Request) -> str:
+    """The address this browser reached the desk at, unless it is this computer's own
+    (a tablet could not open that: invitations then use the room address)."""
+    host = request.host.rsplit(":", 1)[0].strip("[]") if request.host else ""
+    if not host or host == "localhost" or is_loopback(host):
+        return ""
+    return f"{request.scheme}://{request.host}"
 
 
 def serve(server: str, event: str, lang: str, insecure: bool, host: str, port: int) -> int:

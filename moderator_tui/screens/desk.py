@@ -8,6 +8,7 @@ never waits on the server.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
@@ -24,6 +25,8 @@ from moderator_tui.model import Item
 from moderator_tui.ops import onto_wall
 from moderator_tui.screens.confirm import ConfirmScreen
 from moderator_tui.screens.help import HelpScreen
+from moderator_tui.screens.invitations import InvitationsScreen
+from moderator_tui.screens.poster import PosterScreen, save_poster
 from moderator_tui.screens.settings import SettingsScreen
 from moderator_tui.session import DeskSession
 from moderator_tui.widgets.detail import DetailPane, detail_text
@@ -58,6 +61,8 @@ class DeskScreen(Screen[None]):
         Binding("e", "event_status", "open/close"),
         # The organiser's screens (admin; `?` lists them): the key bar keeps two lines at 80.
         Binding("s", "settings", "settings", show=False),
+        Binding("i", "invitations", "invitations", show=False),
+        Binding("P", "poster", "poster", show=False),
         Binding("q", "quit_desk", "quit"),
         Binding("space", "toggle_select", "select", show=False),
         Binding("1", "show_tab('queue-tab')", "queue", show=False),
@@ -338,6 +343,24 @@ class DeskScreen(Screen[None]):
     def action_settings(self) -> None:
         """The event's settings (admin): the screen says so when the token is not one."""
         self.app.push_screen(SettingsScreen(self.session.admin, self.session.config.event))
+
+    def action_invitations(self) -> None:
+        """Invite volunteers by QR (admin)."""
+        self.app.push_screen(InvitationsScreen(self.session.admin, self.session.config.event))
+
+    def action_poster(self) -> None:
+        """The room's poster, A4 or A3, saved in the current folder."""
+        def chosen(size: str | None) -> None:
+            if size:
+                self._say(_("Making the poster…"), "info")
+                self.run_worker(self._poster(size), group="poster", exit_on_error=False)
+
+        self.app.push_screen(PosterScreen(), chosen)
+
+    async def _poster(self, size: str) -> None:
+        said = await save_poster(self.session.admin, self.session.config.event, size,
+                                 Path.cwd())
+        self._say(said, "info" if said.startswith(_("Poster saved")) else "error")
 
     def action_reconnect(self) -> None:
         self.session.live.retry_now()

@@ -27,6 +27,8 @@ KEYS = [
     ("m", "switch pre/post moderation (asks for confirmation)"),
     ("e", "open or close the event (admin; asks for confirmation)"),
     ("s", "event settings: title, sources, SMS, theme, lifecycle... (admin)"),
+    ("i", "invite volunteer moderators by QR code (admin)"),
+    ("P", "the room's poster (A4 or A3 PDF) saved in this folder"),
     ("R", "reconnect now"),
     ("?", "this help"),
     ("q", "quit (under clameur up it stops the wall: asks first)"),

@@ -9,13 +9,12 @@ address on the web desk's default port (8001).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 
 from wall.commands._run import with_redis
 from wall.config import Settings
-from wall.net import room_address
+from wall.desklink import desk_base, invite_link
 from wall.qr import qr_terminal
 from wall.store.client import Client
 from wall.store.events import get_event
@@ -28,7 +27,6 @@ from wall.store.invitations import (
 )
 
 OPERATOR = "cli"
-DESK_PORT = 8001
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,17 +49,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     revoke.add_argument("slug")
     revoke.add_argument("id")
     revoke.set_defaults(handler=cmd_revoke)
-
-
-def desk_base(explicit: str | None) -> str:
-    chosen = explicit or os.environ.get("CLAMEUR_DESK_URL", "")
-    if chosen:
-        return chosen.rstrip("/")
-    return f"http://{room_address() or '127.0.0.1'}:{DESK_PORT}"
-
-
-def invite_link(base: str, code: str) -> str:
-    return f"{base.rstrip('/')}/invite/{code}"
 
 
 def cmd_create(args: argparse.Namespace, settings: Settings) -> int:

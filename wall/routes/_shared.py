@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 from typing import Any, TypeVar
 
 from starlette.requests import HTTPConnection
@@ -16,6 +17,7 @@ from wall.http import ApiError, Invalid, NotFound, TooMany
 from wall.i18n import LANGUAGES, from_accept_language
 from wall.models import Event
 from wall.moderation.gate import REFUSALS, Refused, refuse_status
+from wall.net import is_loopback, room_address
 from wall.store.events import get_event
 from wall.store.status import current_status
 from wall.store.tokens import TokenInfo
@@ -114,3 +116,25 @@ async def stored(waiter: asyncio.Future[T], wait: float = VOTE_WAIT) -> T:
     except TimeoutError as exc:
         raise ApiError(503, "unavailable", "the store is unreachable; try again shortly",
                        headers={"Retry-After": "2"}) from exc
+
+
+def audience_url(request: HTTPConnection, slug: str) -> str:
+    """The audience page's absolute URL: CLAMEUR_PUBLIC_URL when set, else the address this
+    connection reached (the room address when that is loopback) — never the `Host`
+    header, which whoever sends the request chooses."""
+    base = app_state(request).settings.public_url or _own_base(request)
+    return f"{base.rstrip('/')}/e/{slug}"
+
+
+def _own_base(request: HTTPConnection) -> str:
+    server = request.scope.get("server") or ("127.0.0.1", 80)
+    host, port = str(server[0]), server[1]
+    if is_loopback(host):
+        host = _room_address() or host
+    host = f"[{host}]" if ":" in host else host
+    return f"{request.url.scheme}://{host}" + (f":{port}" if port not in (80, 443, None) else "")
+
+
+@functools.cache
+def _room_address() -> str | None:
+    return room_address()

@@ -4,7 +4,8 @@
 | --- | --- |
 | `PUT /api/events/{slug}/mode` | `{"mode": "pre"|"post"}` |
 | `POST /api/events/{slug}/status` | `{"status": "draft"|"open"|"closed"}`; walls are told |
-| `POST /api/events/{slug}/invitations` | `{"expires": "2h", "label"?}` → `201 {"code", ...}` |
+| `POST /api/events/{slug}/invitations` | `{"expires": "2h", "label"?, "desk"?}` → `201 {"code", |
+|  | "link", "qr", ...}`: the browser desk's one-time link and its QR code as text lines |
 | `GET /api/events/{slug}/invitations` | `{"invitations": [...]}`: state, who used it and when |
 | `DELETE /api/events/{slug}/invitations/{id}` | revokes it, and the token it became |
 | `GET /api/events/{slug}/settings` | `{"settings": {...}}`: every field the PUT takes, as saved |
@@ -25,6 +26,7 @@ from starlette.routing import Route
 
 from wall.appstate import app_state
 from wall.auth import authorise
+from wall.desklink import DESK_URL, desk_base, link_and_qr
 from wall.eventsettings import EDITABLE, Problem, check_settings
 from wall.http import ApiError, Invalid, NotFound, read_json_object
 from wall.i18n import from_accept_language, gettext
@@ -121,9 +123,14 @@ async def create_invite(request: Request) -> Response:
     label = body.get("label", "")
     if not isinstance(label, str) or len(label) > 60:
         raise Invalid("label", "label must be text of at most 60 characters")
+    desk = body.get("desk", "")
+    if not isinstance(desk, str) or (desk and not DESK_URL.match(desk)):
+        raise Invalid("desk", "desk must be the browser desk's http(s) address")
     code, invitation = await create_invitation(app_state(request).redis, event.slug, seconds,
                                                by=info.label or info.id, label=label)
-    return JSONResponse({"code": code, "invitation": invitation.public()}, status_code=201)
+    link, qr = link_and_qr(desk_base(desk or None), code)
+    return JSONResponse({"code": code, "link": link, "qr": qr,
+                         "invitation": invitation.public()}, status_code=201)
 
 
 async def list_invites(request: Request) -> Response:

@@ -7,7 +7,6 @@ page (`/e/{slug}/qr.svg`) and the event's theme as CSS custom properties
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -21,10 +20,9 @@ from wall.i18n import DEFAULT_LANGUAGE, LANGUAGES, from_accept_language, transla
 from wall.identity import device_id, set_device_cookie
 from wall.models import Event
 from wall.moderation.charter import charter_for, followed_sources
-from wall.net import is_loopback, room_address
 from wall.paths import resource_dir
 from wall.qr import qr_svg, short_url
-from wall.routes._shared import page_language
+from wall.routes._shared import audience_url, page_language
 from wall.security import CSP
 from wall.store.events import get_event
 from wall.theme import clean_theme, is_dark, theme_css
@@ -99,28 +97,6 @@ def render(request: Request, template: str, status: int = 200, lang: str = "",
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie("clameur_lang", lang, max_age=365 * 86400, samesite="lax")
     return response
-
-
-def audience_url(request: Request, slug: str) -> str:
-    """The audience page's absolute URL: CLAMEUR_PUBLIC_URL when set, else the address this
-    connection reached (the room address when that is loopback) — never the `Host`
-    header, which whoever sends the request chooses."""
-    base = app_state(request).settings.public_url or _own_base(request)
-    return f"{base.rstrip('/')}/e/{slug}"
-
-
-def _own_base(request: Request) -> str:
-    server = request.scope.get("server") or ("127.0.0.1", 80)
-    host, port = str(server[0]), server[1]
-    if is_loopback(host):
-        host = _room_address() or host
-    host = f"[{host}]" if ":" in host else host
-    return f"{request.url.scheme}://{host}" + (f":{port}" if port not in (80, 443, None) else "")
-
-
-@functools.cache
-def _room_address() -> str | None:
-    return room_address()
 
 
 def page_context(request: Request, event: Event) -> dict[str, Any]:
