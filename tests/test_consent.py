@@ -24,6 +24,7 @@ from wall.sources.settings import SourceSettings
 from wall.sources.x import XConnector, make_client, open_session
 from wall.store import keys
 from wall.store.events import get_event
+from wall.tasks import cancel_and_wait
 
 FAST = SourceSettings(mastodon_poll_seconds="0.01")
 # How Mastodon writes a hashtag in a profile's note (HTML).
@@ -95,8 +96,7 @@ async def test_bluesky_authors_who_opt_out_are_never_ingested(redis: Redis) -> N
         await js.publish(post_event(yes, "5", "#clameur encore", js.next_time(),
                                     tags=["clameur"]))
         items = await count_at_least(redis, event.slug, 2)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await cancel_and_wait(task)
     assert [i.text for i in items] == ["#clameur oui", "#clameur encore"]
     assert {r.query["actor"] for r in appview.requests} == {yes, hidden, bio}
 

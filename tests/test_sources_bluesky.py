@@ -13,13 +13,14 @@ from redis.asyncio import Redis
 
 from tests.conftest import make_event
 from tests.fakes.bluesky import FakeAppView, FakeJetstream, post_event
-from tests.support.sources import count_at_least, status
+from tests.support.sources import count_at_least, eventually, status
 from wall.models import Event
 from wall.sources.bluesky import JetstreamConnector, Profiles
 from wall.sources.settings import SourceSettings
 from wall.sources.supervisor import Backoff, Supervisor
 from wall.store import keys
 from wall.store.events import get_event
+from wall.tasks import cancel_and_wait
 
 ALICE = "did:plc:alice000000000000000000"
 BOB = "did:plc:bob00000000000000000000"
@@ -57,8 +58,7 @@ async def running(rig: Rig, redis: Redis, connections: int = 1) -> asyncio.Task[
 
 
 async def stop(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    await cancel_and_wait(task)
 
 
 async def test_posts_tagged_by_facet_or_tags_arrive_case_insensitively(rig: Rig,
@@ -85,6 +85,12 @@ async def test_posts_tagged_by_facet_or_tags_arrive_case_insensitively(rig: Rig,
     last = js.next_time()
     await js.publish(post_event(ALICE, "3k6", "fin #clameur", last, facet_tags=["clameur"]))
     items = await count_at_least(redis, rig.event.slug, 3)
+    cursor = keys.source_cursor(rig.event.slug, "bluesky")
+
+    async def saved() -> bool:  # just after the post is stored: the cursor of the last one
+        return await redis.get(cursor) == str(last)
+
+    await eventually(saved)
     await stop(task)
 
     assert [i.text for i in items] == ["Salut #Clameur", "sans facette", "fin #clameur"]
@@ -95,7 +101,6 @@ async def test_posts_tagged_by_facet_or_tags_arrive_case_insensitively(rig: Rig,
     assert first.media == [{"url": "https://cdn.bsky.app/img/feed_fullsize/plain/"
                                    f"{ALICE}/bafkreiimg@jpeg", "alt": "la salle"}]
     assert (second.author, second.sensitive) == ("bob.bsky.social", True)  # the handle
-    assert await redis.get(keys.source_cursor(rig.event.slug, "bluesky")) == str(last)
     assert rig.jetstream.connections[0]["wantedCollections"] == ["app.bsky.feed.post"]
 
 

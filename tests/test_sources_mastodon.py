@@ -18,6 +18,7 @@ from wall.sources.settings import SourceSettings
 from wall.sources.supervisor import Backoff, Supervisor
 from wall.store import keys
 from wall.store.events import get_event
+from wall.tasks import cancel_and_wait
 
 FAST = SourceSettings(mastodon_poll_seconds="0.01")
 
@@ -235,13 +236,16 @@ async def test_with_a_user_token_new_statuses_arrive_by_the_stream(http: httpx.A
             await inst.wait_streams(2)
             inst.post("<p>après</p>", ["clameur"])
             items = await count_at_least(redis, event.slug, 5)
+            cursor = keys.source_cursor(event.slug, "mastodon:127.0.0.1:clameur")
+
+            async def saved() -> bool:  # just after the status is stored: its id
+                return await redis.get(cursor) == inst.statuses[-1]["id"]
+
+            await eventually(saved)
         finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            await cancel_and_wait(task)
     assert [i.text for i in items] == ["avant", "en direct 1", "en direct 2",
                                        "pendant la coupure", "après"]
-    cursor = await redis.get(keys.source_cursor(event.slug, "mastodon:127.0.0.1:clameur"))
-    assert cursor == inst.statuses[-1]["id"]
 
 
 async def test_an_instance_refusing_streams_is_polled_instead(http: httpx.AsyncClient,
@@ -259,8 +263,7 @@ async def test_an_instance_refusing_streams_is_polled_instead(http: httpx.AsyncC
             (item,) = await count_at_least(redis, event.slug, 1)
             assert item.text == "par sondage" and not task.done()
         finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            await cancel_and_wait(task)
     assert any(r.path == "/api/v1/streaming/hashtag" and r.status == 404 for r in inst.requests)
 
 
@@ -307,8 +310,7 @@ async def streamed(redis: Redis, inst: FakeMastodon, text: str) -> None:
             inst.post(f"<p>{text}</p>", ["clameur"])
             await count_at_least(redis, event.slug, 1)
         finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            await cancel_and_wait(task)
 
 
 async def test_a_streaming_redirect_to_the_streaming_host_is_followed(redis: Redis) -> None:
@@ -353,8 +355,7 @@ async def test_a_redirect_to_a_foreign_host_never_gets_the_token(redis: Redis) -
                 inst.post("<p>par sondage</p>", ["clameur"])
                 (item,) = await count_at_least(redis, event.slug, 1)
             finally:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+                await cancel_and_wait(task)
     foreign = [r for r in inst.requests if r.headers.get("Host") == "elsewhere.example"]
     assert foreign and all("Authorization" not in r.headers for r in foreign)
     assert foreign[0].status == 401 and item.text == "par sondage"

@@ -24,6 +24,7 @@ from tests.support.requires import require_program
 from tests.support.servers import ServerProcess
 from tests.support.timing import timeout
 from wall.store import keys
+from wall.tasks import cancel_and_wait
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -76,9 +77,7 @@ async def tls_proxy(cert: Path, key: Path, backend_port: int) -> AsyncIterator[i
         yield int(server.sockets[0].getsockname()[1])
     finally:
         server.close()
-        for task in list(tasks):
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(*tasks)
 
 
 async def test_insecure_accepts_a_self_signed_server(

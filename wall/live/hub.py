@@ -25,6 +25,7 @@ from wall.models import Item
 from wall.store.client import StoreError
 from wall.store.feed import feed_message, on_wall, parse_id
 from wall.store.listen import Positions, StreamEntry
+from wall.tasks import cancel_and_wait
 
 __all__ = ["QUEUE_BOUND", "Backend", "EventChannel", "Frame", "Hub", "Subscription"]
 
@@ -78,13 +79,10 @@ class EventChannel:
                       asyncio.create_task(self.asks.run(), name=f"asks-{self.slug}")]
 
     async def stop(self) -> None:
-        # A flag as well as the cancel: redis-py may turn a cancel landing inside a read
-        # into a connection error, which the read loop would retry forever.
+        # A flag as well as the cancels: redis-py may turn a cancel landing inside a read
+        # into a connection error, which the read loop would otherwise retry.
         self.stopping = True
-        for task in self.tasks:
-            task.cancel()
-        if self.tasks:
-            await asyncio.wait(self.tasks, timeout=2)
+        await cancel_and_wait(*self.tasks)
         await self.desk.stop()
 
     async def _positions(self) -> None:

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from wall import protocol
 from wall.live.subscription import Subscription
 from wall.store.client import StoreError
+from wall.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 COUNTERS_INTERVAL = 2.0
@@ -81,13 +82,12 @@ class DeskPresence:
 
     async def stop(self) -> None:
         """End the loop and count every socket gone."""
-        # A flag as well as the cancel: a cancellation that lands inside a Redis call can be
-        # absorbed by the client library, and the loop must still end (then the members go).
+        # A flag as well as the cancels: a cancellation that lands inside a Redis call can
+        # be absorbed (wall/tasks.py), and the loop must still end (then the members go).
         self._stopping = True
         self._wake.set()
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.wait({self._task}, timeout=2)
+            await cancel_and_wait(self._task)
         self.gone.update(self.members.values())
         self.members.clear()
         if self.gone:

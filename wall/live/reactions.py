@@ -35,6 +35,7 @@ from wall.metrics import Metrics
 from wall.ratelimit import RateLimiter
 from wall.store.client import Client, StoreError
 from wall.store.reactions import Part, apply_batch
+from wall.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 FLUSH_INTERVAL = 0.1
@@ -217,11 +218,7 @@ class ReactionCounter:
     async def stop(self) -> None:
         """Stop flushing; one last flush, and what it could not write is dropped (said)."""
         if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            await cancel_and_wait(self._task)
         await self.flush()
         for slug, event in self._events.items():
             taps = sum(c.total() for c in event.held.values()) \

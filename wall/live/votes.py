@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from wall.store import polls, questions
 from wall.store.client import Client, StoreError
+from wall.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 FLUSH_INTERVAL = 0.05
@@ -178,11 +179,7 @@ class VoteBatcher:
 
     async def stop(self) -> None:
         if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            await cancel_and_wait(self._task)
         await self.flush()
 
 

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
+from wall.tasks import cancel_and_wait
+
 if TYPE_CHECKING:
     from wall.sources.mastodon import MastodonConnector
 
@@ -147,6 +149,4 @@ async def stream_tags(connector: MastodonConnector) -> None:
         for task in done:
             task.result()
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(*tasks)

@@ -19,6 +19,7 @@ from wall.models import Event
 from wall.store.client import Client, StoreError
 from wall.store.events import list_events
 from wall.store.ingest import record_status
+from wall.tasks import cancel_and_wait
 
 log = logging.getLogger("clameur.ingest")
 
@@ -108,9 +109,7 @@ class Supervisor:
             pass  # status is informative only; the connector's own work will fail loudly
 
     async def _cancel(self, ident: tuple[str, str]) -> None:
-        task = self.tasks.pop(ident)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await cancel_and_wait(self.tasks.pop(ident))
 
     async def stop_all(self) -> None:
         for ident in list(self.tasks):
