@@ -21,7 +21,7 @@ from tests.support.browser import browser_fixture, open_page  # noqa: F401
 from tests.support.qrcodes import decode_image
 from tests.support.servers import ROOT
 from tests.support.timing import timeout
-from wall.commands.up import compose_banner, listen_host, public_base
+from wall.commands.up import banner_lines, compose_banner, listen_host, public_base
 from wall.config import Settings
 from wall.net import (
     ROUTE_TABLE,
@@ -212,5 +212,18 @@ def test_terminal_banner_puts_the_text_beside_the_qr_code_at_80_columns() -> Non
     assert len(beside) == len(qr) == 17
     assert all(len(line) <= 80 for line in beside)
     assert beside[4].endswith(f"  {url}") and beside[4].startswith(qr[4])
-    under = compose_banner(lines, qr, len(qr[0]), 60).splitlines()
-    assert under[:len(qr)] == qr and f"  {url}" in under
+    under = compose_banner(lines, qr, len(qr[0]), 60, caption=f"  {url}").splitlines()
+    assert under[-len(qr) - 1:] == [*qr, f"  {url}"] and under[0] == "Clameur is up."
+
+
+def test_a_long_address_puts_the_qr_code_last_whole_on_an_80x24_screen() -> None:
+    """A venue address and a long event name leave no room beside the code at 80 columns:
+    the text comes first and the code last with the join URL under it, so the last 22 lines
+    (what an 80×24 terminal shows above the prompt) hold the whole code."""
+    join = "http://192.0.2.2:8931/e/conseil-de-quartier-belleville"
+    qr = qr_terminal(join, colour=False)
+    lines = banner_lines("fr", "http://192.0.2.2:8931", "0.0.0.0", "x" * 43, True,
+                         Path("/var/lib/clameur/token"), "conseil-de-quartier-belleville")
+    shown = compose_banner(lines, qr, len(qr[0]), 80, caption=f"  {join}").splitlines()[-22:]
+    assert shown[-len(qr) - 1:] == [*qr, f"  {join}"]
+    assert all(len(line) <= 80 for line in shown)

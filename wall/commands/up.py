@@ -261,9 +261,12 @@ def _unbreakable(line: str) -> bool:
     return line.startswith("  ") and " " not in line.strip()
 
 
-def compose_banner(lines: list[str], qr: list[str], qr_width: int, columns: int) -> str:
-    """The text beside the terminal's QR code when the terminal is wide enough, else under
-    it; lines other than URLs and the token are wrapped to the space left."""
+def compose_banner(lines: list[str], qr: list[str], qr_width: int, columns: int,
+                   caption: str = "") -> str:
+    """The text beside the terminal's QR code when the terminal is wide enough; else the
+    text first and the QR code last, `caption` (the join URL) under it, so that the code
+    stands whole above the prompt on a small screen (80×24). Lines other than URLs and the
+    token are wrapped to the space left."""
     column = columns - qr_width - QR_GAP
     side = column >= MIN_COLUMN and all(len(line) <= column for line in lines
                                         if _unbreakable(line))
@@ -276,7 +279,7 @@ def compose_banner(lines: list[str], qr: list[str], qr_width: int, columns: int)
             indent = line[:len(line) - len(line.lstrip())]
             text.extend(textwrap.wrap(line, width, initial_indent="", subsequent_indent=indent))
     if not side:
-        return "\n".join([*qr, "", *text])
+        return "\n".join([*text, "", *qr, *([caption] if caption else [])])
     rows = max(len(qr), len(text) + 1)
     blank = " " * qr_width
     merged = []
@@ -320,8 +323,8 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
             if sys.stdout.isatty():
                 qr = qr_terminal(f"{base}/e/{slug}")
                 width = len(qr_terminal(f"{base}/e/{slug}", colour=False)[0])
-                print("\n" + compose_banner(lines, qr, width,
-                                            shutil.get_terminal_size().columns), flush=True)
+                print("\n" + compose_banner(lines, qr, width, shutil.get_terminal_size().columns,
+                                            caption=f"  {base}/e/{slug}"), flush=True)
             else:
                 print("\n" + "\n".join(lines), flush=True)
             if not with_tui:
