@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
+
+import pytest
 from redis.asyncio import Redis
 
 from tests.conftest import EventFixture
-from wall.models import Item, new_item_id, utc_now_iso
+from wall.models import Event, Item, new_item_id, utc_now_iso
 from wall.store import keys
 from wall.store.decisions import counts, decide
 from wall.store.erasure import erase_author
+from wall.store.events import EventError, create_event, get_event
 from wall.store.inbox import insert_item
 
 
@@ -68,3 +72,13 @@ async def test_erasing_an_author_takes_their_items_out_of_the_counts(
     await erase_author(redis, slug, zoe)
     assert await counts(redis, slug) == await _scanned(redis, slug)
     assert await counts(redis, slug) == {"pending": 0, "approved": 1, "rejected": 0}
+
+
+async def test_a_slug_with_a_final_line_break_is_no_event(redis: Redis) -> None:
+    """`demo\\n` (a `%0A` at the end of a URL) is refused at creation and found nowhere."""
+    with pytest.raises(EventError):
+        await create_event(redis, Event(slug="demo\n", title="Démo"))
+    slug = f"nl-{secrets.token_hex(4)}"
+    await create_event(redis, Event(slug=slug, title="Démo"))
+    assert await get_event(redis, f"{slug}\n") is None
+    assert await get_event(redis, slug) is not None

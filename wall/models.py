@@ -21,7 +21,7 @@ SOCIAL_MODERATION = ("approve", "follow_mode")
 MOTIONS = ("full", "reduced")
 STATUSES = ("draft", "open", "closed")
 DEFAULT_REACTIONS = ("clap", "heart", "laugh", "wow", "question")
-SLUG_RE = re.compile(r"^[a-z0-9-]{1,40}$")
+SLUG_RE = re.compile(r"[a-z0-9-]{1,40}")  # whole string: fullmatch (`$` admits a final \n)
 MAX_TEXT = 500
 MAX_AUTHOR = 60
 
@@ -46,7 +46,7 @@ def utc_now_iso() -> str:
 
 
 def valid_slug(slug: str) -> bool:
-    return bool(SLUG_RE.match(slug))
+    return bool(SLUG_RE.fullmatch(slug))
 
 
 LANG_RE = re.compile(r"^([a-z]{2,3})(?:[-_]([a-z]{2}|[0-9]{3}))?$")
