@@ -27,7 +27,7 @@ from moderator_tui.i18n import _
 
 EXPIRIES = (("1", "30m", "30 minutes"), ("2", "2h", "2 hours"), ("3", "1d", "1 day"))
 STATES = {"open": "waiting", "used": "used", "expired": "expired", "revoked": "revoked"}
-QR_STYLE = "black on bright_white"
+QR_STYLE = "#000000 on #ffffff"  # explicit: ANSI names follow the terminal theme
 
 
 def _when(epoch: float) -> str:
