@@ -20,6 +20,7 @@ from tests.conftest import EventFixture, make_event
 from tests.support.clients import FeedClient, approved
 from tests.support.inprocess import BASE_URL, InProcessApp
 from tests.support.servers import ServerProcess
+from tests.support.sources import eventually, inbox_items
 from tests.support.timing import timeout
 from wall.i18n import from_accept_language
 from wall.models import Event, Item
@@ -212,6 +213,35 @@ async def test_stalled_requests_are_closed_while_a_wall_keeps_receiving(
         await approved(http, event.slug, "après", event.token)
         assert (await wall.next("item"))["item"]["text"] == "après"
         await wall.close()
+
+
+async def test_a_phone_that_leaves_mid_post_stores_nothing_and_is_no_server_error(
+        room_server: ServerProcess, event: EventFixture, redis: Redis) -> None:
+    """Out of Wi-Fi range while its post travels: the server says the client left (INFO),
+    logs no traceback, stores nothing, and the next post from the same phone goes in."""
+    async with httpx.AsyncClient(base_url=room_server.url, timeout=10) as http:
+        await http.get(f"/e/{event.slug}")
+        cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+        _, writer = await asyncio.open_connection("127.0.0.1", room_server.port)
+        writer.write(f"POST /api/events/{event.slug}/posts HTTP/1.1\r\n"
+                     f"Host: 127.0.0.1:{room_server.port}\r\n"
+                     f"Origin: {room_server.url}\r\nCookie: {cookie}\r\n"
+                     "Content-Type: application/json\r\nContent-Length: 400\r\n\r\n"
+                     '{"text": "Où en est le'.encode())
+        await writer.drain()
+        writer.close()
+
+        async def said() -> bool:
+            await asyncio.sleep(0.05)
+            return "the client left before its body arrived" in room_server.log_path.read_text()
+
+        await eventually(said)
+        posted = await http.post(f"/api/events/{event.slug}/posts", json={"text": "Me revoilà"},
+                                 headers={"Origin": room_server.url})
+    assert posted.status_code in (201, 202), posted.text
+    assert "Exception in ASGI application" not in room_server.log_path.read_text()
+    texts = [i.text for i in await inbox_items(redis, event.slug)]
+    assert texts == ["Me revoilà"]
 
 
 async def test_a_draft_shows_no_title_hashtags_or_sms_number(app_client: httpx.AsyncClient,

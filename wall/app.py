@@ -7,12 +7,13 @@ hooks, operator); errors raised anywhere are rendered here, the same way for eve
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from wall.appstate import AppState
@@ -52,6 +53,8 @@ from wall.security import AddressCap, SecurityMiddleware, security_headers
 from wall.store.client import StoreError
 from wall.store.listen import FeedBackend
 
+log = logging.getLogger("clameur.app")
+
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
@@ -61,6 +64,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Refused)
     return render(refusal_error(exc))
+
+
+async def _client_left(request: Request, exc: Exception) -> Response:
+    """A phone that left while its body was on the way (out of Wi-Fi range): nobody to answer,
+    nothing stored, and not a server error."""
+    log.info("%s %s: the client left before its body arrived", request.method, request.url.path)
+    return Response(status_code=400)
 
 
 async def _store_down(request: Request, exc: Exception) -> Response:
@@ -114,5 +124,6 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
                     Middleware(SecurityMiddleware, frame_ancestors=settings.frame_ancestors,
                                allowed_origins=settings.allowed_origins)],
         exception_handlers={HTTPException: _http_error, Refused: _refused,
+                            ClientDisconnect: _client_left,
                             **dict.fromkeys(StoreError, _store_down), Exception: crashed},
     )

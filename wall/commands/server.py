@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import gc
 import signal
 import sys
+from typing import Any
 
 import uvicorn
 
@@ -36,10 +38,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve.set_defaults(handler=cmd_serve)
 
 
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, plus the server's own `clameur.*` loggers at INFO through the same
+    handler (an SMS answered, a phone gone mid-post): without it they printed nothing."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["clameur"] = {"handlers": ["default"], "level": "INFO",
+                                    "propagate": False}
+    return config
+
+
 def _uvicorn_config(settings: Settings, url: str, host: str, port: int) -> uvicorn.Config:
     # configure: request heads capped (431) and timed (408), see wall/httpguard.py.
     return configure(uvicorn.Config(
         create_app(settings, redis_url=url), host=host, port=port, log_level="info",
+        log_config=log_config(),
         access_log=settings.access_log.strip().lower() in ("1", "true", "yes", "on"),
         proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies, lifespan="on",
         ws_max_size=64 * 1024, server_header=False,
