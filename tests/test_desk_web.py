@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 
 import httpx
+import psutil
 import pytest
 import websockets
 from playwright.async_api import Browser, expect
@@ -111,5 +112,10 @@ async def test_web_desk_approves_in_chromium_and_the_wall_gets_the_item(
     # The CSP allows no inline script; xterm.js's one inline style is refused, harmlessly.
     refused = [e for e in log.problems() if "Content Security Policy" in e]
     assert all(e.startswith("Applying inline style") for e in refused), refused
+    desks = psutil.Process(web_desk.process.pid).children(recursive=True)
+    assert desks  # the browser session's desk
+    web_desk.process.kill()  # even a web desk killed outright takes its desks along
     output = web_desk.stop()
     assert event.token not in output
+    _, alive = psutil.wait_procs(desks, timeout=timeout(10))
+    assert not alive, [p.cmdline() for p in alive]

@@ -8,6 +8,10 @@ import subprocess
 import sys
 from typing import Any
 
+# Set by the browser desk (wall/webdesk.py) for the desk it starts per session, which then
+# dies with it (wall/commands/moderate.py).
+WEB_SESSION_ENV = "CLAMEUR_WEB_SESSION"
+
 
 def die_with_parent() -> None:
     """In the child (as `preexec_fn`): get SIGTERM when the parent dies, so nothing

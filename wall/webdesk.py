@@ -42,6 +42,7 @@ from textual_serve.server import Server, to_int
 from wall.i18n import LANGUAGES, gettext
 from wall.net import is_loopback
 from wall.paths import resource_dir
+from wall.processes import WEB_SESSION_ENV
 from wall.store.tokens import token_slug
 
 log = logging.getLogger("clameur.webdesk")
@@ -83,6 +84,7 @@ class DeskProcess(AppService):
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         environment = super()._build_environment(width, height)
         environment["CLAMEUR_TOKEN"] = self._token
+        environment[WEB_SESSION_ENV] = "1"  # the desk ends with this process, however it ends
         if self._desk_url and not environment.get("CLAMEUR_DESK_URL"):
             # The desk's invitations point where this browser reached the desk.
             environment["CLAMEUR_DESK_URL"] = self._desk_url
@@ -248,7 +250,8 @@ class WebDesk(Server):
                 "--event", session.event, "--lang", session.lang]
         if self.insecure:
             args.append("--insecure")
-        return shlex.join(args)
+        # exec: the desk replaces textual-serve's shell, so that its parent is this process.
+        return "exec " + shlex.join(args)
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         session = self.session(request)

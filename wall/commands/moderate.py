@@ -8,6 +8,7 @@ import os
 import sys
 
 from wall.config import Settings
+from wall.processes import WEB_SESSION_ENV, die_with_parent
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,6 +48,10 @@ def cmd_moderate(args: argparse.Namespace, settings: Settings) -> int:
     if not server.startswith(("http://", "https://")):
         print("error: --server must start with http:// or https://", file=sys.stderr)
         return 2
+    if os.environ.pop(WEB_SESSION_ENV, ""):  # a browser session's desk (wall/webdesk.py)
+        die_with_parent()
+        if os.getppid() == 1:  # the web desk died before this line
+            return 0
     from moderator_tui.main import run
 
     return run(server=server, token=args.token, event=event, lang=args.lang or settings.lang
