@@ -12,6 +12,11 @@ whole) and waits for ever for a head that never ends (1,000 stalled connections 
 Idle keep-alive connections are uvicorn's (`timeout_keep_alive`); a body that stalls after
 its head is refused by `wall/http.py::read_body`. The settings travel on the uvicorn
 `Config` (pickled to worker processes), see `configure`.
+
+It also writes a response's head with its body: uvicorn writes each on its own (two
+`write` system calls per answer, the largest single cost of a post under load); here the
+head waits for the body written in the same turn of the event loop, or for the end of that
+turn (`_HeadWithBody`).
 """
 
 from __future__ import annotations
@@ -45,6 +50,44 @@ def _answer(status: int, reason: str, frame_ancestors: str) -> bytes:
     return b"\r\n".join(lines) + b"\r\n\r\n" + body
 
 
+class _HeadWithBody:
+    """The transport as a request's cycle sees it: a response head (uvicorn writes it
+    alone, starting with its status line) is held until the next write, which sends both
+    at once, or until the end of this turn of the loop; every other write goes out at
+    once, after what is held. Order is kept: nothing overtakes a held head."""
+
+    __slots__ = ("held", "loop", "transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self.transport = transport
+        self.loop = loop
+        self.held = b""
+
+    def write(self, data: bytes) -> None:
+        if self.held:
+            data, self.held = self.held + data, b""
+        elif data.startswith(b"HTTP/"):
+            self.held = data
+            self.loop.call_soon(self.flush)
+            return
+        self.transport.write(data)
+
+    def flush(self) -> None:
+        if self.held:
+            data, self.held = self.held, b""
+            self.transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def is_closing(self) -> bool:
+        return self.transport.is_closing()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transport, name)
+
+
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
     """HttpToolsProtocol with a cap on the request head and a deadline to send it."""
 
@@ -63,6 +106,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     # The connection and its timer.
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self.cycle_transport = _HeadWithBody(transport, self.loop)
         self._start_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -116,7 +160,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self.in_head, self.head_size, self.tail = False, 0, b""
         self._stop_timer()
-        super().on_headers_complete()
+        # The request's cycle, made here, writes through `cycle_transport`; the protocol
+        # itself (refusals, upgrades) keeps the real one.
+        transport, self.transport = self.transport, self.cycle_transport  # type: ignore[assignment]
+        try:
+            super().on_headers_complete()
+        finally:
+            self.transport = transport
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
