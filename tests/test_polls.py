@@ -11,7 +11,7 @@ import pytest
 from redis.asyncio import Redis
 
 from tests.conftest import EventFixture, make_event
-from tests.support.inprocess import InProcessApp
+from tests.support.inprocess import InProcessApp, fresh_address
 from wall.store import keys
 
 
@@ -206,3 +206,27 @@ async def test_a_held_word_never_shows_until_a_moderator_allows_it(
         missing = await desk.post(path, json={"text": "absent", "action": "hide"},
                                   headers=ev.auth)
         assert missing.status_code == 404
+
+
+async def test_ballots_past_the_vote_limits_get_429_and_count_nothing(
+        redis_url: str, event: EventFixture) -> None:
+    """A phone past its vote budget gets 429 with Retry-After; a script dropping its cookie
+    (a new device at every request) is stopped by its address's budget; nothing refused
+    is counted."""
+    limits = {"CLAMEUR_RATE_LIMITS": "vote_device=2/60,vote_ip=5/60"}
+    async with InProcessApp(redis_url, limits) as app:
+        async with app.client() as desk:
+            poll_id = await new_poll(desk, event)
+        async with app.client(fresh_address()) as phone:
+            answers = [await vote(phone, event, poll_id, option=n) for n in (0, 1, 2)]
+            assert [a.status_code for a in answers] == [202, 202, 429]
+            assert int(answers[2].headers["retry-after"]) >= 1
+            assert [o["votes"] for o in (await shown(phone, event, poll_id))["options"]] \
+                == [0, 1, 0]
+        async with app.client(fresh_address()) as script:
+            codes = []
+            for _ in range(6):
+                script.cookies.clear()
+                codes.append((await vote(script, event, poll_id, option=2)).status_code)
+            assert codes == [202] * 5 + [429]
+            assert (await shown(script, event, poll_id))["total"] == 6  # the phone's + 5

@@ -29,6 +29,10 @@ DEFAULTS: dict[str, tuple[int, int]] = {
     "ws_connect_device": (30, 60),
     "ws_connect_ip": (5 * ROOM_SEATS, 60),
     "sms_phone": (6, 60),
+    # Poll ballots and question upvotes over HTTP (a script without the device cookie is a
+    # new device at every request: the address bounds it). A phone votes a few times a minute.
+    "vote_device": (30, 60),
+    "vote_ip": (3 * ROOM_SEATS, 60),
     # Caption lines per captioner token (wall/routes/captions.py): live speech is a line
     # every second or two; this stops a runaway script, not a fast stenographer.
     "caption_token": (300, 60),

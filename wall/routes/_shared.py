@@ -15,6 +15,7 @@ from starlette.requests import HTTPConnection
 from wall.appstate import app_state
 from wall.http import ApiError, Invalid, NotFound, TooMany
 from wall.i18n import LANGUAGES, from_accept_language
+from wall.identity import client_ip
 from wall.models import Event
 from wall.moderation.gate import REFUSALS, Refused, refuse_status
 from wall.net import is_loopback, room_address
@@ -106,6 +107,15 @@ def refusal_error(refused: Refused) -> ApiError:
         return TooMany(refused.retry_after)
     status, code, message = REFUSALS[refused.reason]
     return ApiError(status, code, message)
+
+
+async def within_vote_limits(conn: HTTPConnection, slug: str, device: str) -> None:
+    """A poll ballot or an upvote over HTTP, counted against the device's and the address's
+    vote limits (wall/ratelimit.py); 429 past one, nothing stored."""
+    limited = await app_state(conn).limiter.hit(
+        slug, [("vote_device", device), ("vote_ip", client_ip(conn))])
+    if limited is not None:
+        raise TooMany(limited.retry_after)
 
 
 async def stored(waiter: asyncio.Future[T], wait: float = VOTE_WAIT) -> T:

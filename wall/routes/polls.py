@@ -35,6 +35,7 @@ from wall.routes._shared import (
     moderator_name,
     refuse_unless_open,
     stored,
+    within_vote_limits,
 )
 from wall.store import polls
 from wall.store.stage import STAGES, get_stage, set_stage
@@ -135,6 +136,7 @@ async def vote(request: Request) -> Response:
     except BadBallot as exc:
         raise Invalid(exc.field, exc.message) from exc
     device, new_device = device_id(request)
+    await within_vote_limits(request, event.slug, device)
     try:
         await stored(state.votes.vote_poll(event.slug, poll_id, device, choice, held))
     except PollRefused as exc:

@@ -27,6 +27,7 @@ from wall.routes._shared import (
     moderator_name,
     refuse_unless_open,
     stored,
+    within_vote_limits,
 )
 from wall.store import questions
 
@@ -48,6 +49,7 @@ async def upvote(request: Request) -> Response:
     await refuse_unless_open(request, event)
     item_id = _question_id(request)
     device, new_device = device_id(request)
+    await within_vote_limits(request, event.slug, device)
     count = await stored(state.votes.vote_question(event.slug, item_id, device))
     if count < 0:
         raise NotFound("unknown_question", "no approved question with this id")
