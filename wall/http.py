@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 
 MAX_JSON_BODY = 8 * 1024
@@ -86,30 +86,37 @@ async def read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise BodyError(413, f"the body is larger than {limit} bytes")
-    body = bytearray()
+    body = b""
+    receive = request.receive  # what Request.stream() reads, without an async generator
     try:
         async with asyncio.timeout(_read_timeout(request)):
-            async for chunk in request.stream():
-                body.extend(chunk)
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise ClientDisconnect
+                body += message.get("body", b"")
                 if len(body) > limit:
                     raise BodyError(413, f"the body is larger than {limit} bytes")
+                if not message.get("more_body", False):
+                    return body
     except TimeoutError as exc:
         raise ApiError(408, "timeout", "the body did not arrive in time",
                        headers={"Connection": "close"}) from exc
-    return bytes(body)
 
 
 def _read_timeout(request: Request) -> float:
-    from wall.appstate import app_state  # here: wall.appstate imports half the server
-
     try:
-        return float(app_state(request).settings.read_timeout_seconds)
+        return float(request.app.state.clameur.settings.read_timeout_seconds)
     except (AttributeError, ValueError):
         return DEFAULT_READ_TIMEOUT
 
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
+
+
+# What json.loads(..., parse_constant=_no_constant) builds on every call, built once.
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
 
 
 def parse_json(raw: bytes) -> Any:
@@ -121,7 +128,7 @@ def parse_json(raw: bytes) -> Any:
     them anyway), and strings with lone surrogates (`"\\ud800"` parses, then cannot be
     encoded to UTF-8 when stored)."""
     try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+        data = _DECODER.decode(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise BodyError(400, "the body is not valid UTF-8") from exc
     except json.JSONDecodeError as exc:

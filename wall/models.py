@@ -36,6 +36,10 @@ def _base36(n: int) -> str:
     return out or "0"
 
 
+# json.dumps(..., ensure_ascii=False, separators=(",", ":")), its encoder built once.
+_ITEM_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def new_item_id() -> str:
     """A short id that sorts by creation time (ms) with a random tail."""
     return _base36(int(time.time() * 1000)) + secrets.token_hex(3)
@@ -98,7 +102,7 @@ class Item:
     def to_json(self) -> str:
         # Fields by name rather than asdict(), which deep-copies each value (per post).
         data = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return _ITEM_JSON.encode(data)
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> Item:
