@@ -16,6 +16,7 @@ from moderator_tui.config import DeskConfig
 
 REQUEST_TIMEOUT = 5.0
 POSTER_TIMEOUT = 60.0  # the server starts Chromium to print a poster
+UPLOAD_TIMEOUT = 30.0  # a 512 KB logo over a venue's slow Wi-Fi
 
 
 class ApiError(Exception):
@@ -111,7 +112,8 @@ def _json(res: httpx.Response) -> dict[str, Any]:
 
 
 class AdminClient:
-    """The organiser's calls (admin token): settings, invitations, the room's poster."""
+    """The organiser's calls (admin token): settings, the logo file, invitations, the room's
+    poster."""
 
     def __init__(self, client: DeskClient) -> None:
         self.client = client
@@ -148,12 +150,18 @@ class AdminClient:
         return res.content, kind
 
     async def upload_logo(self, body: bytes) -> dict[str, Any]:
+        """The event's logo file, sent as it is (the server reads its type from its bytes)
+        → `{"logo": theme URL, "type", "size", "hash"}`; `ApiError` with the server's reason
+        (too big, SVG, not an image) in the desk's language."""
         try:
             res = await self.client.http.put(f"{self.client.config.api}/logo", content=body,
                                              headers={"Content-Type":
-                                                      "application/octet-stream"})
+                                                      "application/octet-stream"},
+                                             timeout=UPLOAD_TIMEOUT)
         except httpx.TransportError as exc:
             raise Offline(str(exc) or type(exc).__name__) from exc
+        if res.status_code in (502, 503, 504):
+            raise Offline(f"server answered {res.status_code}")
         data = _json(res)
         if res.status_code >= 400:
             detail = data.get("detail")
@@ -161,3 +169,7 @@ class AdminClient:
                            data.get("message", res.reason_phrase),
                            detail if isinstance(detail, list) else None)
         return data
+
+    async def delete_logo(self) -> dict[str, Any]:
+        """No logo any more: the file and the theme's `logo`."""
+        return dict(await self.client._call("DELETE", "/logo"))

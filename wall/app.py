@@ -38,6 +38,7 @@ from wall.routes import (
     charter,
     hooks,
     info,
+    logo,
     media,
     moderation,
     operator,
@@ -115,7 +116,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
     return Starlette(
         routes=[*audience.routes, *authors.routes, *captions.routes, *charter.routes,
                 *questions.routes, *polls.routes, *moderation.routes, *admin.routes,
-                *reports.routes, *poster.routes,
+                *reports.routes, *poster.routes, *logo.routes,
                 *sockets.routes, *hooks.routes, *operator.routes, *media.routes,
                 *info.routes, *pages.routes],
         lifespan=lifespan,

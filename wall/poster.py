@@ -1,7 +1,9 @@
 """The room's poster: one printable page (A4 or A3) that tells people how to take part.
 
 It carries the event's title, the QR code of the audience page and its short URL, the SMS
-number and keyword, the hashtags, the first lines of the charter, and the steps in
+number and keyword, the hashtags, the first lines of the charter, the event's logo file when
+its theme shows one (as a `data:` URI: the PDF is printed with nothing fetched, and a saved
+.html has no server), and the steps in
 easy-read French (FALC: one short sentence per idea) — then the same in the event's other
 language. `poster_html` renders `templates/poster.html` (print CSS in `static/poster.css`);
 `poster_pdf` prints that HTML with Chromium (Playwright's `page.pdf`), the only way to get
@@ -10,6 +12,7 @@ the same layout as a browser; without Chromium only the HTML exists.
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 from dataclasses import dataclass
@@ -19,10 +22,14 @@ import jinja2
 from markupsafe import Markup
 
 from wall.i18n import LANGUAGES, translations
+from wall.logo import shows_uploaded_logo
 from wall.models import Event
 from wall.moderation.charter import charter_for
 from wall.paths import resource_dir
 from wall.qr import qr_svg, short_url
+from wall.store.client import Client
+from wall.store.logo import get_logo
+from wall.theme import clean_theme
 
 SIZES = {"a4": "A4", "a3": "A3"}
 STYLESHEET = "poster.css"
@@ -68,9 +75,22 @@ def join_url(base: str, slug: str) -> str:
     return f"{base.rstrip('/')}/e/{slug}"
 
 
-def poster_html(event: Event, base: str, size: str = "a4", standalone: bool = True) -> str:
+async def poster_logo(redis: Client, event: Event) -> str:
+    """The event's logo file as a data: URI when its theme shows it (the wall does), else
+    "". A theme logo that is another path on the server (`/static/...`) is not printed."""
+    if not shows_uploaded_logo(clean_theme(event.theme).get("logo"), event.slug):
+        return ""
+    logo = await get_logo(redis, event.slug)
+    if logo is None:
+        return ""
+    return f"data:{logo.media_type};base64,{base64.b64encode(logo.body).decode('ascii')}"
+
+
+def poster_html(event: Event, base: str, size: str = "a4", standalone: bool = True,
+                logo: str = "") -> str:
     """The poster as HTML for the audience page under `base`; `standalone` puts the CSS in
-    the file (a file opened from disk has no /static), else it links /static/poster.css."""
+    the file (a file opened from disk has no /static), else it links /static/poster.css.
+    `logo`: the event's logo file as a data: URI (`poster_logo`), or "" for none."""
     if size not in SIZES:
         raise ValueError(f"size must be one of {', '.join(SIZES)}")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(resource_dir("templates")),
@@ -82,7 +102,7 @@ def poster_html(event: Event, base: str, size: str = "a4", standalone: bool = Tr
     return env.get_template("poster.html").render(
         event=event, lang=langs[0], parts=parts, size=size, page_size=SIZES[size],
         url=url, short_url=short_url(url), qr=Markup(qr_svg(url)),
-        standalone=standalone, css=Markup(css),
+        standalone=standalone, css=Markup(css), logo=logo,
         t=lambda lang, message: translations(lang).gettext(message))
 
 
@@ -123,11 +143,12 @@ async def poster_pdf(html: str, size: str = "a4") -> bytes:
             await browser.close()
 
 
-def write_poster(event: Event, base: str, output: Path, size: str = "a4") -> Path:
+def write_poster(event: Event, base: str, output: Path, size: str = "a4",
+                 logo: str = "") -> Path:
     """Write the poster to `output`: HTML when it ends in .html/.htm, else a PDF."""
     import asyncio
 
-    html = poster_html(event, base, size, standalone=True)
+    html = poster_html(event, base, size, standalone=True, logo=logo)
     if output.suffix.lower() in (".html", ".htm"):
         output.write_text(html, encoding="utf-8")
     else:

@@ -18,7 +18,9 @@ import re
 from typing import Any
 
 HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-LOCAL_PATH = re.compile(r"^/(?!/)[A-Za-z0-9._~/%-]{1,300}$")
+# A path on this server, with an optional plain query (the uploaded logo's `?v=<hash>`):
+# no scheme, no host, no `//`, nothing that could leave the origin.
+LOCAL_PATH = re.compile(r"^/(?!/)[A-Za-z0-9._~/%-]{1,300}(?:\?[A-Za-z0-9._~=&%-]{1,100})?$")
 COLOUR_KEYS = ("accent", "background", "text", "card")
 TRUE_VALUES = ("1", "true", "yes", "on", "dark")
 THEME_KEYS: dict[str, str] = {
@@ -27,8 +29,8 @@ THEME_KEYS: dict[str, str] = {
     "background": "page background colour; text turns black or white to keep contrast",
     "text": "text colour (overrides the automatic choice)",
     "card": "background colour of the wall's cards",
-    "logo": "path of an image served by this server (e.g. /static/logo.svg), shown in the "
-            "wall's header",
+    "logo": "path of an image served by this server (e.g. /static/logo.svg; an uploaded "
+            "logo file sets /e/<slug>/logo?v=<hash>), shown in the wall's header",
 }
 # The two palettes of static/clameur.css (`.theme-dark`, `.theme-light`): keep in step.
 BASE_PALETTES: dict[str, dict[str, str]] = {
@@ -106,7 +108,7 @@ def clean_theme(raw: Any) -> dict[str, str]:
         if valid_colour(raw.get(key)):
             out[key] = _expand(raw[key])
     logo = raw.get("logo")
-    if isinstance(logo, str) and LOCAL_PATH.match(logo) and ".." not in logo:
+    if isinstance(logo, str) and LOCAL_PATH.fullmatch(logo) and ".." not in logo:
         out["logo"] = logo
     dark = raw.get("dark", "1")
     out["dark"] = "1" if str(dark).strip().lower() in TRUE_VALUES else "0"

@@ -16,7 +16,7 @@ from wall.commands.up import EVERY_INTERFACE, public_base
 from wall.config import Settings
 from wall.models import Event
 from wall.net import is_loopback
-from wall.poster import SIZES, ChromiumMissing, write_poster
+from wall.poster import SIZES, ChromiumMissing, poster_logo, write_poster
 from wall.store.client import Client
 from wall.store.events import get_event
 
@@ -44,10 +44,11 @@ def poster_base(args: argparse.Namespace, settings: Settings) -> str:
 
 
 def cmd_poster(args: argparse.Namespace, settings: Settings) -> int:
-    async def work(redis: Client) -> Event | None:
-        return await get_event(redis, args.slug)
+    async def work(redis: Client) -> tuple[Event | None, str]:
+        event = await get_event(redis, args.slug)
+        return event, await poster_logo(redis, event) if event else ""
 
-    event = with_redis(settings, work)
+    event, logo = with_redis(settings, work)
     if event is None:
         print(f"error: no event {args.slug!r}", file=sys.stderr)
         return 2
@@ -58,7 +59,7 @@ def cmd_poster(args: argparse.Namespace, settings: Settings) -> int:
               "(set CLAMEUR_PUBLIC_URL or --base)", file=sys.stderr)
     output = Path(args.output or f"{args.slug}-poster.pdf")
     try:
-        write_poster(event, base, output, args.size)
+        write_poster(event, base, output, args.size, logo=logo)
     except ChromiumMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3

@@ -13,9 +13,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from wall.appstate import app_state
 from wall.auth import authorise
 from wall.http import Invalid
-from wall.poster import SIZES, ChromiumMissing, poster_html, poster_pdf
+from wall.poster import SIZES, ChromiumMissing, poster_html, poster_logo, poster_pdf
 from wall.routes._shared import audience_url, known_event
 
 
@@ -26,7 +27,8 @@ async def poster(request: Request) -> Response:
     if size not in SIZES:
         raise Invalid("size", f"size must be one of {', '.join(SIZES)}")
     base = audience_url(request, event.slug).removesuffix(f"/e/{event.slug}")
-    html = poster_html(event, base, size, standalone=True)
+    logo = await poster_logo(app_state(request).redis, event)
+    html = poster_html(event, base, size, standalone=True, logo=logo)
     name = f"poster-{event.slug}-{size}"
     if request.query_params.get("format") != "html":
         try:

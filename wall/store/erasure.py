@@ -39,8 +39,9 @@ from wall.store.decisions import decide, forget_states
 
 ERASER = "erasure"
 BATCH = 1000
-# Settings, credentials, counts and reaction tallies: never about an author.
-_KEEP = ("meta", "tokens", "counts", "reactions", "rx", "rx-minutes", "rx-applied")
+# Settings, credentials, counts, reaction tallies and the organiser's logo file: never
+# about an author (and the logo, up to 700 KB of base64, is not worth reading).
+_KEEP = ("meta", "tokens", "counts", "reactions", "rx", "rx-minutes", "rx-applied", "logo")
 _JSON_IDS = ("id", "author_key")
 
 

@@ -131,7 +131,7 @@ def all_event_keys(slug: str) -> list[str]:
         seen(slug), tokens(slug), reactions(slug), reactions_stream(slug),
         reactions_timeline(slug), authors(slug),
         questions(slug), question_voters(slug), answers(slug), polls(slug), poll_open(slug),
-        poll_current(slug), stage(slug), asks_stream(slug), captions(slug),
+        poll_current(slug), stage(slug), asks_stream(slug), captions(slug), logo(slug),
     ]
 
 
@@ -190,6 +190,12 @@ def media(slug: str, item_id: str, index: int) -> str:
     """Hash: `type`, `body` of a source image fetched and re-encoded by the server (or
     `error` when it could not be), served from `/media/{slug}/{item}/{index}`."""
     return _k(slug, f"media:{item_id}:{index}")
+
+
+def logo(slug: str) -> str:
+    """Hash: the event's logo file (`type`, `body` in base64, `hash`, `size`), served from
+    `/e/{slug}/logo` (wall/store/logo.py)."""
+    return _k(slug, "logo")
 
 
 # Questions and polls (wall/store/questions.py, wall/store/polls.py, wall/store/stage.py).
