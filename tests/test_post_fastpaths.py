@@ -1,6 +1,7 @@
 """The post path's shortcuts (docs/performance.md) answer exactly what the long way did:
 the live status read by the insert script, the hand-written device cookie, the word-list
-trie, the normaliser's and fold's fast paths. HTTP answers come from the app in-process."""
+trie, the normaliser's and fold's fast paths, the 202's body, the items' times. HTTP
+answers come from the app in-process."""
 
 from __future__ import annotations
 
@@ -117,6 +118,36 @@ def test_device_cookie_header_is_the_one_starlette_writes() -> None:
                           max_age=365 * 86400, httponly=True, samesite="lax",
                           secure=scheme == "https")
         assert ours.raw_headers == theirs.raw_headers
+
+
+@given(st.text(), st.sampled_from(["pending", "approved"]))
+def test_the_accepted_answer_is_the_json_starlette_renders(item_id: str, status: str) -> None:
+    """The post's 202 body, escaped by hand, is byte for byte JSONResponse's."""
+    from starlette.responses import JSONResponse
+
+    from wall.routes.audience import accepted_body
+
+    try:
+        expected = JSONResponse({"id": item_id, "status": status}).body
+    except UnicodeEncodeError:  # a lone surrogate: neither can send it
+        with pytest.raises(UnicodeEncodeError):
+            accepted_body(item_id, status)
+        return
+    assert accepted_body(item_id, status) == expected
+
+
+@given(st.floats(min_value=0, max_value=2**33, allow_nan=False))
+def test_the_cached_second_gives_what_datetime_gave(now: float) -> None:
+    """Item times (`utc_iso`, the second formatted once) are datetime's isoformat, ms."""
+    from datetime import UTC, datetime
+
+    from wall.models import utc_iso
+
+    expected = datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds")
+    assert utc_iso(now) == expected.replace("+00:00", "Z")
+    later = now + 0.0015  # the same second again, or the next one: never a stale second
+    assert utc_iso(later) == datetime.fromtimestamp(later, UTC).isoformat(
+        timespec="milliseconds").replace("+00:00", "Z")
 
 
 def test_device_signer_signs_as_itsdangerous_does() -> None:

@@ -7,7 +7,6 @@ import re
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 SOURCES = ("web", "sms", "x", "mastodon", "bluesky")
@@ -46,7 +45,25 @@ def new_item_id() -> str:
 
 
 def utc_now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return utc_iso(time.time())
+
+
+# The current second's "YYYY-MM-DDTHH:MM:SS", formatted once per second rather than per post.
+_SECOND: tuple[int, str] = (-1, "")
+
+
+def utc_iso(now: float) -> str:
+    """`now` (Unix time) as `datetime.fromtimestamp(now, UTC).isoformat(timespec=
+    "milliseconds")` with a Z: its microseconds rounded half-even, then cut to ms."""
+    global _SECOND
+    second = int(now)
+    micros = round((now - second) * 1e6)
+    if micros >= 1_000_000:
+        second, micros = second + 1, micros - 1_000_000
+    cached = _SECOND  # read once: a thread may replace it meanwhile
+    if second != cached[0]:
+        cached = _SECOND = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+    return f"{cached[1]}.{micros // 1000:03d}Z"
 
 
 def valid_slug(slug: str) -> bool:

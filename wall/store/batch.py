@@ -11,7 +11,7 @@ One pipeline per client is in flight at a time: the calls made while it is out g
 in the next one as soon as its replies are in (at most MAX_BATCH per pipeline), so the
 busier the server, the larger the batches. A lone call on an idle client waits one turn of
 the event loop, no more. The pipeline is written by hand on one pooled connection (every
-call packed by the connection, written at once, the replies read in order): redis-py's
+call packed by hiredis, written at once, the replies read in order): redis-py's
 `Pipeline` spent more Python per call than the call's own work (docs/performance.md).
 
 A script Redis does not know (NOSCRIPT, after a restart) is sent again in full for the
@@ -28,6 +28,7 @@ import asyncio
 import weakref
 from typing import Any
 
+import hiredis
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -133,8 +134,11 @@ async def _pipeline(script: LuaScript, redis: Client, batch: list[_Call]) -> lis
     pool = redis.connection_pool
     conn: AbstractConnection = await pool.get_connection()
     try:
-        packed = conn.pack_commands(
-            [("EVALSHA", script.sha, len(keys), *keys, *args) for keys, args, _ in batch])
+        commands = [("EVALSHA", script.sha, len(keys), *keys, *args) for keys, args, _ in batch]
+        try:  # RESP, as every connection packs str (UTF-8), bytes and numbers, in C
+            packed = [hiredis.pack_command(command) for command in commands]
+        except TypeError:  # another type: the connection's own packer says what it makes of it
+            packed = conn.pack_commands(commands)
 
         async def exchange() -> list[Any]:
             await conn.send_packed_command(packed)
