@@ -4,6 +4,12 @@ checked by the server as typed and saved in one `PUT` (all or nothing).
 The contrast of the colours is the server's own computation (`POST /settings/check`,
 `wall/theme.py`): the desk imports nothing of the server but `wall.protocol`, so it asks
 instead of keeping a copy of the palette rules. A moderator token gets "admins only".
+
+The logo file: a path on the computer that runs the desk, read and checked here
+(`moderator_tui/logofile.py`) and sent when saving — after the server has checked the other
+fields (`POST /settings/check`) and before the `PUT`, which then carries the logo's new URL
+in the theme, so a refused field leaves no new logo behind. "Remove the logo" takes effect
+on saving too: the `PUT` without the theme's logo, then `DELETE /logo`.
 """
 
 from __future__ import annotations
@@ -21,8 +27,10 @@ from textual.widgets import Button, Input, Select, Static
 from moderator_tui.client import AdminClient, ApiError, Offline
 from moderator_tui.eventform import FIELDS, Field, field_of, to_body, to_form
 from moderator_tui.i18n import _
+from moderator_tui.logofile import LogoFileError, read_logo_file
 
 CHECK_DELAY = 0.3  # seconds of quiet typing before the live check
+NOTHING_SAVED = "Nothing was saved: correct the fields marked in red, then save again."
 
 
 class SettingsScreen(Screen[None]):
@@ -46,6 +54,7 @@ class SettingsScreen(Screen[None]):
     #settings-bar { height: 1; dock: bottom; }
     #settings-bar Button { height: 1; min-width: 10; border: none; margin-right: 1; }
     #settings-keys { color: $text-muted; padding-left: 1; }
+    #logo-remove { height: 1; min-width: 10; border: none; width: auto; }
     """
 
     def __init__(self, admin: AdminClient, event: str) -> None:
@@ -54,6 +63,8 @@ class SettingsScreen(Screen[None]):
         self.saved: dict[str, Any] = {}
         self.loaded = False
         self._timer: Timer | None = None
+        self.remove_logo = False  # "Remove the logo" pressed: done when saving
+        self._logo_refused: str | None = None  # the path whose file was refused
 
     def compose(self) -> ComposeResult:
         yield Static(_("Event settings — {event}").format(event=self.event),
@@ -63,6 +74,7 @@ class SettingsScreen(Screen[None]):
                 yield from self._row(field)
             yield Static("", id="contrast", markup=False)
             yield Static("", id="e-theme", classes="field-error", markup=False)
+            yield from self._logo_row()
         yield Static(_("Loading the settings…"), id="settings-message", markup=False)
         with Horizontal(id="settings-bar"):
             yield Button(_("Save"), id="settings-save", variant="primary")
@@ -83,6 +95,18 @@ class SettingsScreen(Screen[None]):
                     yield Static(_(field.hint), classes="field-hint", markup=False)
                 yield Static("", id=f"e-{field.dom_id}", classes="field-error",
                              markup=False)
+
+    def _logo_row(self) -> ComposeResult:
+        with Horizontal(classes="field-row"):
+            yield Static(_("Logo file"), classes="field-label")
+            with Vertical(classes="field-box"):
+                yield Input(compact=True, id="f-logo-file")
+                yield Static(_("PNG, JPEG or WebP, at most 512 KB, on the computer running "
+                               "the desk; sent when you save (empty: no change)"),
+                             classes="field-hint", markup=False)
+                yield Static("", id="logo-now", markup=False)
+                yield Button(_("Remove the logo"), id="logo-remove")
+                yield Static("", id="e-logo-file", classes="field-error", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#settings-form").display = False
@@ -106,6 +130,35 @@ class SettingsScreen(Screen[None]):
             widget = self.query_one(f"#f-{name.replace('.', '-').replace('_', '-')}")
             if isinstance(widget, (Select, Input)):
                 widget.value = text
+        self.show_logo()
+
+    def show_logo(self) -> None:
+        """What the wall shows now, and what saving will change."""
+        logo = str((self.saved.get("theme") or {}).get("logo") or "")
+        button = self.query_one("#logo-remove", Button)
+        button.display = bool(logo)
+        if self.remove_logo:
+            text = _("The logo will be removed when you save.")
+            button.label = _("Keep the logo")
+        elif not logo:
+            text = _("Now: no logo.")
+        elif logo.startswith(f"/e/{self.event}/logo"):
+            text = _("Now: the logo file sent earlier is shown in the wall's header.")
+        else:
+            text = _("Now: the wall's header shows {path}.").format(path=logo)
+        if not self.remove_logo:
+            button.label = _("Remove the logo")
+        self.query_one("#logo-now", Static).update(text)
+
+    def _logo_problem(self, message: str, path: str = "") -> None:
+        """Why the file at `path` was not sent ("": no problem); kept until the path
+        changes."""
+        self._logo_refused = path if message else None
+        error = self.query_one("#e-logo-file", Static)
+        error.update(message)
+        error.display = bool(message)
+        if message:
+            error.scroll_visible()
 
     def body(self) -> dict[str, Any]:
         return to_body(self.values(), dict(self.saved.get("theme") or {}))
@@ -118,7 +171,7 @@ class SettingsScreen(Screen[None]):
     def show_problems(self, detail: list[dict[str, str]]) -> None:
         """Each server message under its field; the rest on the message line."""
         for error in self.query(".field-error"):
-            if isinstance(error, Static):
+            if isinstance(error, Static) and error.id != "e-logo-file":  # not the server's
                 error.update("")
                 error.display = False
         rest = []
@@ -171,8 +224,15 @@ class SettingsScreen(Screen[None]):
 
     @on(Input.Changed)
     @on(Select.Changed)
-    def _typed(self, _event: Input.Changed | Select.Changed) -> None:
+    def _typed(self, event: Input.Changed | Select.Changed) -> None:
         if not self.loaded:
+            return
+        if event.control.id == "f-logo-file":  # read when saving; not a setting to check
+            if str(event.value).strip() != self._logo_refused:
+                self._logo_problem("")
+            if event.value and self.remove_logo:
+                self.remove_logo = False
+                self.show_logo()
             return
         if self._timer is not None:
             self._timer.stop()
@@ -195,22 +255,84 @@ class SettingsScreen(Screen[None]):
     @work(exclusive=True, group="settings-save", exit_on_error=False)
     async def save(self) -> None:
         self._say(_("Saving…"))
+        body = self.body()
+        path = self.query_one("#f-logo-file", Input).value.strip()
+        sent_logo = False
+        if path:
+            try:
+                logo = read_logo_file(path)
+            except LogoFileError as exc:
+                self._logo_problem(_(exc.msgid).format(**exc.values), path)
+                self._say(_(NOTHING_SAVED), "bad")
+                return
+            if not await self._others_pass(body):
+                return
+            try:
+                sent = await self.admin.upload_logo(logo)
+            except ApiError as exc:
+                self._logo_problem(exc.message, path)
+                self._say(_(NOTHING_SAVED), "bad")
+                return
+            except Offline:
+                self._say(_("The server cannot be reached: nothing was saved."), "bad")
+                return
+            body["theme"]["logo"] = sent["logo"]
+            sent_logo = True
+        elif self.remove_logo:
+            body["theme"].pop("logo", None)
         try:
-            event = await self.admin.save_settings(self.body())
+            event = await self.admin.save_settings(body)
         except ApiError as exc:
             if exc.detail:
                 self.show_problems(exc.detail)
-                self._say(_("Nothing was saved: correct the fields marked in red, then "
-                            "save again."), "bad")
-            else:
-                self._say(exc.message, "bad")
+            self._say(_("The logo was saved, the other settings were not: correct the "
+                        "fields marked in red, then save again.") if sent_logo and exc.detail
+                      else _(NOTHING_SAVED) if exc.detail else exc.message, "bad")
             return
         except Offline:
             self._say(_("The server cannot be reached: nothing was saved."), "bad")
             return
+        gone = await self._delete_logo() if self.remove_logo and not path else True
+        self.remove_logo = False
+        self.query_one("#f-logo-file", Input).value = ""
         self._fill(event)
         self.show_problems([])
-        self._say(_("Saved: walls and phones use the new settings."), "ok")
+        if gone:
+            self._say(_("Saved: walls and phones use the new settings."), "ok")
+        else:
+            self._say(_("Saved, and the wall no longer shows the logo; its file could not be "
+                        "deleted from the server: remove it again later."), "bad")
+
+    async def _others_pass(self, body: dict[str, Any]) -> bool:
+        """The server's checks of the other fields, before the logo is sent: a refused
+        field must not leave a new logo behind."""
+        try:
+            found = await self.admin.check_settings(body)
+        except ApiError as exc:
+            self._say(exc.message, "bad")
+            return False
+        except Offline:
+            self._say(_("The server cannot be reached: nothing was saved."), "bad")
+            return False
+        detail = list(found.get("detail") or [])
+        if detail:
+            self.show_problems(detail)
+            self._say(_(NOTHING_SAVED), "bad")
+        return not detail
+
+    async def _delete_logo(self) -> bool:
+        try:
+            await self.admin.delete_logo()
+        except (ApiError, Offline):
+            return False
+        return True
+
+    @on(Button.Pressed, "#logo-remove")
+    def _remove_pressed(self) -> None:
+        self.remove_logo = not self.remove_logo
+        if self.remove_logo:
+            self.query_one("#f-logo-file", Input).value = ""
+        self.show_logo()
 
     @on(Button.Pressed, "#settings-save")
     def _save_pressed(self) -> None:
