@@ -9,6 +9,7 @@ import base64
 import hashlib
 import io
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from redis.asyncio import Redis
 from moderator_tui import i18n as desk_i18n
 from moderator_tui import logofile
 from tests.conftest import EventFixture
+from tests.support.cli import clameur
 from wall import logo as logo_rules
 from wall.i18n import gettext
 from wall.store import keys
@@ -210,6 +212,26 @@ async def test_the_html_poster_carries_the_logo_inline(
                                headers=event.auth)
     assert res.status_code == 200
     assert f'src="data:image/png;base64,{base64.b64encode(png).decode()}"' in res.text
+
+
+async def test_clameur_poster_prints_the_logo_file_and_not_another_path(
+        app_client: httpx.AsyncClient, event: EventFixture, redis: Redis, redis_url: str,
+        tmp_path: Path) -> None:
+    """`clameur poster` embeds the uploaded file; a theme logo that is a /static path is
+    not printed."""
+    png = image("PNG")
+    assert (await upload(app_client, event, png)).status_code == 200
+    env = {"REDIS_URL": redis_url}
+    out = tmp_path / "poster.html"
+    done = clameur("poster", event.slug, "--output", str(out), "--base",
+                   "http://192.0.2.10:8000", env=env)
+    assert done.returncode == 0, done.stderr
+    assert f'src="data:image/png;base64,{base64.b64encode(png).decode()}"' in out.read_text()
+    await update_event(redis, event.slug, {"theme": {"logo": "/static/favicon.svg"}})
+    done = clameur("poster", event.slug, "--output", str(out), "--base",
+                   "http://192.0.2.10:8000", env=env)
+    assert done.returncode == 0, done.stderr
+    assert 'class="poster-logo"' not in out.read_text()
 
 
 @pytest.mark.parametrize("logo", ["/e/demo/logo?v=0123abcd", "/static/logo.png",
