@@ -134,7 +134,7 @@ async def _pipeline(script: LuaScript, redis: Client, batch: list[_Call]) -> lis
     pool = redis.connection_pool
     conn: AbstractConnection = await pool.get_connection()
     try:
-        commands = [("EVALSHA", script.sha, len(keys), *keys, *args) for keys, args, _ in batch]
+        commands = [script.command(keys, args) for keys, args, _ in batch]
         try:  # RESP, as every connection packs str (UTF-8), bytes and numbers, in C
             packed = [hiredis.pack_command(command) for command in commands]
         except TypeError:  # another type: the connection's own packer says what it makes of it

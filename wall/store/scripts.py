@@ -12,7 +12,6 @@ import hashlib
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.asyncio.client import Pipeline
 from redis.exceptions import NoScriptError
 
 
@@ -27,7 +26,8 @@ class LuaScript:
         except NoScriptError:
             return await redis.eval(self.source, len(keys), *keys, *args)  # type: ignore[misc]
 
-    def queue(self, pipe: Pipeline, keys: list[str], args: list[Any]) -> None:
-        """Add a call by SHA1 to `pipe`; its reply is a NoScriptError when Redis lacks the
-        script (then call it alone: wall/store/batch.py)."""
-        pipe.evalsha(self.sha, len(keys), *keys, *args)
+    def command(self, keys: list[str], args: list[Any]) -> tuple[Any, ...]:
+        """A call by SHA1 as a command's arguments, for a pipeline written by hand
+        (wall/store/batch.py); its reply is a NoScriptError when Redis lacks the script
+        (then call it alone)."""
+        return ("EVALSHA", self.sha, len(keys), *keys, *args)
