@@ -26,7 +26,7 @@ async def test_settings_save_every_field_at_once(
             "sms_number": "+33757000000", "sms_keyword": "mur", "languages": ["en", "fr"],
             "mode": "post", "reactions": ["clap", "heart"], "blocked_words": ["truc"],
             "allowed_words": ["con"], "theme": {"accent": "#1d4ed8", "dark": "0"},
-            "links": "block", "status": "draft"}
+            "links": "block", "status": "draft", "timezone": "America/Montreal"}
     res = await app_client.put(f"/api/events/{event.slug}/settings", headers=_admin(event),
                                json=body)
     assert res.status_code == 200, res.text
@@ -38,7 +38,7 @@ async def test_settings_save_every_field_at_once(
         ("+33757000000", "MUR", ["en", "fr"], "post")
     assert (saved.reactions, saved.blocked_words, saved.allowed_words, saved.links,
             saved.status) == (["clap", "heart"], ["truc"], ["con"], "block", "draft")
-    assert saved.theme["accent"] == "#1d4ed8"
+    assert saved.theme["accent"] == "#1d4ed8" and saved.timezone == "America/Montreal"
 
 
 BAD: list[tuple[dict[str, Any], str, str, str]] = [
@@ -62,6 +62,8 @@ BAD: list[tuple[dict[str, Any], str, str, str]] = [
     ({"reactions": ["boo"]}, "reactions", "clap", "clap"),
     ({"blocked_words": "truc"}, "blocked_words", "list of texts", "liste de textes"),
     ({"colour": "#fff"}, "colour", "unknown setting", "réglage inconnu"),
+    ({"timezone": "Europe/Pariss"}, "timezone", "unknown time zone: Europe/Pariss",
+     "fuseau horaire inconnu : Europe/Pariss"),
 ]
 
 
@@ -107,6 +109,7 @@ async def test_get_gives_every_editable_field_to_admins_only(
     settings = res.json()["settings"]
     assert set(settings) == set(EDITABLE)
     assert settings["title"] == f"Test {event.slug}" and settings["frame_ancestors"] == ""
+    assert settings["timezone"] == "Europe/Paris"
     moderator = {"Authorization": f"Bearer {event.token}"}
     assert (await app_client.get(url, headers=moderator)).status_code == 403
 

@@ -3,8 +3,8 @@ checked field by field before anything is saved.
 
 `check_settings` returns the changes to save, or every problem at once as (field, message)
 pairs in English msgids that `wall/i18n.py` translates: an invalid colour, an unknown source,
-an SMS number not in E.164, a hashtag with `#` or spaces... Nothing is saved half-way: the
-route saves all the changes in one write (`update_event`) or none.
+an SMS number not in E.164, a hashtag with `#` or spaces, an unknown time zone... Nothing is
+saved half-way: the route saves all the changes in one write (`update_event`) or none.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from wall.models import DEFAULT_REACTIONS, HASHTAG_SOURCES, MODES, STATUSES
 from wall.theme import COLOUR_KEYS, clean_theme, contrast_problems, valid_colour
+from wall.timezones import valid_timezone
 
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 HASHTAG = re.compile(r"^\w{1,60}$")
@@ -30,7 +31,7 @@ MAX_WORD = 40
 MAX_LIST = 200
 EDITABLE = ("title", "hashtags", "sources", "mastodon_instances", "sms_number", "sms_keyword",
             "languages", "mode", "reactions", "blocked_words", "allowed_words", "theme", "links",
-            "status", "frame_ancestors")
+            "status", "frame_ancestors", "timezone")
 
 Problem = tuple[str, str, dict[str, str]]  # field, msgid, values for its {placeholders}
 
@@ -125,6 +126,14 @@ def check_settings(body: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]
         _check_theme(body["theme"], changes, problems)
     if "frame_ancestors" in body:
         _check_frames(body["frame_ancestors"], changes, problems)
+    if "timezone" in body:
+        zone = body["timezone"]
+        if not valid_timezone(zone):
+            problems.append(("timezone", "unknown time zone: {value} (an IANA name such as "
+                                         "Europe/Paris or America/Montreal)",
+                             {"value": str(zone)[:64]}))
+        else:
+            changes["timezone"] = zone
     return changes, problems
 
 

@@ -20,6 +20,9 @@ SOCIAL_MODERATION = ("approve", "follow_mode")
 MOTIONS = ("full", "reduced")
 STATUSES = ("draft", "open", "closed")
 DEFAULT_REACTIONS = ("clap", "heart", "laugh", "wow", "question")
+# The event's time zone (an IANA name) when none is given: the first users are French civic
+# organisations. Old events saved without one read it too (from_hash).
+DEFAULT_TIMEZONE = "Europe/Paris"
 SLUG_RE = re.compile(r"[a-z0-9-]{1,40}")  # whole string: fullmatch (`$` admits a final \n)
 MAX_TEXT = 500
 MAX_AUTHOR = 60
@@ -189,6 +192,9 @@ class Event:
     # CSP frame-ancestors sources, space-separated; "" keeps the server's (CLAMEUR_FRAME_
     # ANCESTORS). Only `/wall/{slug}` uses it (wall/routes/pages.py).
     frame_ancestors: str = ""
+    # The IANA zone the report and the desk show times in (wall/timezones.py checks it);
+    # stored times stay UTC (items, exports).
+    timezone: str = DEFAULT_TIMEZONE
     created_at: str = field(default_factory=utc_now_iso)
 
     _LIST_FIELDS = ("hashtags", "languages", "reactions", "mastodon_instances", "sources")

@@ -37,6 +37,14 @@ def _frames(value: str) -> str:
     return str(changes["frame_ancestors"])
 
 
+def _timezone(value: str) -> str:
+    """An IANA zone name, checked as the desk's settings screen checks it."""
+    changes, problems = check_settings({"timezone": value.strip()})
+    if problems:
+        raise argparse.ArgumentTypeError(problems[0][1].format(**problems[0][2]))
+    return str(changes["timezone"])
+
+
 def _sources(value: str) -> list[str]:
     chosen = _csv(value)
     unknown = [s for s in chosen if s not in HASHTAG_SOURCES]
@@ -70,6 +78,9 @@ def _add_settings(p: argparse.ArgumentParser, creating: bool) -> None:
                    help="sites that may show this event's wall in a frame (an overlay): "
                         "'self', 'none' or https://host, space-separated; '' gives back "
                         "the server's CLAMEUR_FRAME_ANCESTORS")
+    p.add_argument("--timezone", type=_timezone,
+                   help="the event's time zone, an IANA name: the report and the desk show "
+                        "times in it (default: Europe/Paris), e.g. America/Montreal")
     p.add_argument("--blocklist", choices=["on", "off"], help="the FR+EN word list")
     p.add_argument("--wordlist", choices=["hold", "reject"],
                    help="what a word-list match does: hold the message for a moderator, "
@@ -92,7 +103,7 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
              "sms_keyword", "question_keyword", "mastodon_instances", "sources", "theme",
              "motion", "links",
              "blocklist", "wordlist", "blocked_words", "allowed_words",
-             "social_post_moderation", "frame_ancestors")
+             "social_post_moderation", "frame_ancestors", "timezone")
     return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
 
 

@@ -16,6 +16,14 @@ from wall.reporting.stats import Report, build
 from wall.store.client import Client
 from wall.store.events import get_event
 from wall.store.reportlinks import LINK_SECONDS, OPERATOR, create_link
+from wall.timezones import valid_timezone
+
+
+def _zone(value: str) -> str:
+    if not valid_timezone(value):
+        raise argparse.ArgumentTypeError(f"unknown time zone {value!r}: use an IANA name "
+                                         "such as Europe/Paris, America/Montreal or UTC")
+    return value
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,8 +32,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--output", help="file to write (default: <slug>-report.html; - for "
                                     "standard output)")
     p.add_argument("--lang", choices=LANGUAGES, help="language of the report")
-    p.add_argument("--tz", default="UTC", help="time zone of the times shown, e.g. "
-                                               "Europe/Paris (default: UTC)")
+    p.add_argument("--tz", type=_zone,
+                   help="time zone of the times shown, an IANA name such as America/Montreal "
+                        "(default: the event's, see `clameur event update --timezone`)")
     p.add_argument("--link", action="store_true",
                    help="print a one-time link (valid 5 minutes) that opens the report "
                         "served by the running server in a browser, instead of a file")
@@ -52,8 +61,7 @@ def cmd_link(args: argparse.Namespace, settings: Settings) -> int:
     if code is None:
         print(f"error: no event {args.slug!r}", file=sys.stderr)
         return 2
-    query = urlencode([(k, v) for k, v in (("lang", args.lang), ("tz", args.tz))
-                       if v and v != "UTC"])
+    query = urlencode([(k, v) for k, v in (("lang", args.lang), ("tz", args.tz)) if v])
     print(f"{server_base(settings)}/e/{args.slug}/report/open/{code}"
           + (f"?{query}" if query else ""))
     print(f"(opens once, within {LINK_SECONDS // 60} minutes)", file=sys.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -15,16 +15,9 @@ from wall.i18n import translations
 from wall.paths import resource_dir
 from wall.reporting import charts
 from wall.reporting.stats import Report
+from wall.timezones import zone
 
 STYLESHEET = "report.css"
-
-
-def zone(name: str | None) -> ZoneInfo:
-    """The named time zone, UTC when unknown or unset."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def _environment() -> Environment:
@@ -85,8 +78,9 @@ def chart_svgs(report: Report, fmt: Formats) -> dict[str, Markup]:
 
 def render_report(report: Report, lang: str, tz_name: str | None = None,
                   standalone: bool = False, query: dict[str, str] | None = None) -> str:
-    """The report as HTML; `standalone` inlines the CSS so the file stands alone."""
-    tz = zone(tz_name)
+    """The report as HTML; `standalone` inlines the CSS so the file stands alone. Times are
+    in `tz_name` when it names a zone (`?tz=`, `--tz`), else in the event's own zone."""
+    tz = zone(tz_name, report.event.timezone)
     fmt = Formats(lang, tz)
     trans = translations(lang)
     context: dict[str, Any] = {

@@ -12,7 +12,8 @@
 | `POST /api/events/{slug}/settings/check` | the PUT's body checked, nothing saved → `200 |
 |  | {"detail": [...], "contrast": ratio or null, "needs": 4.5}` (the desk's live checks) |
 | `PUT /api/events/{slug}/settings` | title, hashtags, sources, SMS, languages, mode, reactions, |
-|  | words, theme, links, status: all checked first (`wall/eventsettings.py`), saved at once; |
+|  | words, theme, links, status, frame ancestors, time zone: all checked first |
+|  | (`wall/eventsettings.py`), saved at once; |
 |  | else `422` with one `detail` entry per field, in the caller's language |
 | `POST /api/invitations/redeem` | no token: the one-time `code` is the credential (the web |
 |  | desk calls it) → `{"token", "event"}`, `410 {"error": "used"|"expired"|"revoked"}`, `404` |

@@ -80,7 +80,7 @@ async def desk(request: Request) -> Response:
     event = await known_event(request)
     return JSONResponse({
         "event": {"slug": event.slug, "title": event.title, "mode": event.mode,
-                  "status": event.status},
+                  "status": event.status, "timezone": event.timezone},
         "moderator": moderator_name(token), "role": token.role,
         "counters": await counters(redis, event.slug),
         "wall": await on_wall(redis, event.slug),

@@ -95,7 +95,8 @@ async def export_ndjson(request: Request) -> Response:
 
 
 async def report_page(request: Request) -> Response:
-    """The report for admins (bearer token or report session), `?lang=`, `?tz=`."""
+    """The report for admins (bearer token or report session), `?lang=`, `?tz=` (else the
+    event's time zone)."""
     await authorise_admin_or_session(request, request.path_params["slug"])
     event = await known_event(request)
     report = await build(app_state(request).redis, event)

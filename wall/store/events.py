@@ -9,6 +9,7 @@ from wall.store import keys
 from wall.store.client import Client
 from wall.store.status import announce_status
 from wall.theme import ThemeError, check_theme
+from wall.timezones import valid_timezone
 
 
 class EventError(ValueError):
@@ -20,6 +21,7 @@ async def create_event(redis: Client, event: Event) -> Event:
         raise EventError(f"invalid slug {event.slug!r}: use [a-z0-9-], 1 to 40 characters")
     _check(event)
     _check_theme(event.theme)
+    _check_timezone(event.timezone)
     created = await redis.hsetnx(keys.meta(event.slug), "slug", event.slug)
     if not created:
         raise EventError(f"event {event.slug!r} already exists")
@@ -55,6 +57,8 @@ async def update_event(redis: Client, slug: str, changes: dict[str, Any]) -> Eve
     _check(event)
     if "theme" in changes:  # a theme saved earlier is not judged again for other changes
         _check_theme(event.theme)
+    if "timezone" in changes:  # nor a zone: closing an event never fails on its zone
+        _check_timezone(event.timezone)
     await redis.hset(keys.meta(slug), mapping=event.to_hash())
     if event.status != previous:
         await announce_status(redis, slug, event.status)
@@ -93,3 +97,10 @@ def _check_theme(theme: object) -> None:
         check_theme(theme)
     except ThemeError as exc:
         raise EventError(str(exc)) from None
+
+
+def _check_timezone(name: str) -> None:
+    """An IANA zone this machine knows, spelt exactly (wall/timezones.py)."""
+    if not valid_timezone(name):
+        raise EventError(f"unknown time zone {name!r}: use an IANA name such as "
+                         "Europe/Paris or America/Montreal")
