@@ -88,20 +88,49 @@ async def read_body(request: Request, limit: int) -> bytes:
         raise BodyError(413, f"the body is larger than {limit} bytes")
     body = b""
     receive = request.receive  # what Request.stream() reads, without an async generator
+    deadline = _Deadline(_read_timeout(request))
     try:
-        async with asyncio.timeout(_read_timeout(request)):
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    raise ClientDisconnect
-                body += message.get("body", b"")
-                if len(body) > limit:
-                    raise BodyError(413, f"the body is larger than {limit} bytes")
-                if not message.get("more_body", False):
-                    return body
-    except TimeoutError as exc:
-        raise ApiError(408, "timeout", "the body did not arrive in time",
-                       headers={"Connection": "close"}) from exc
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect
+            body += message.get("body", b"")
+            if len(body) > limit:
+                raise BodyError(413, f"the body is larger than {limit} bytes")
+            if not message.get("more_body", False):
+                return body
+    except asyncio.CancelledError:
+        if deadline.passed():
+            raise ApiError(408, "timeout", "the body did not arrive in time",
+                           headers={"Connection": "close"}) from None
+        raise
+    finally:
+        deadline.timer.cancel()
+
+
+class _Deadline:
+    """What `asyncio.timeout` does for a block with no timeout of its own, for a fraction of
+    its cost (it was a twentieth of a post's CPU): a timer cancels the task once `seconds`
+    have passed; `passed()`, in the task's `except CancelledError`, says whether that
+    cancellation was this timer's (and consumes it, as asyncio.timeout's exit does: a
+    cancellation from outside, pending at the same time, still propagates)."""
+
+    __slots__ = ("cancelling", "expired", "task", "timer")
+
+    def __init__(self, seconds: float) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.task = task
+        self.cancelling = task.cancelling()
+        self.expired = False
+        self.timer = task.get_loop().call_later(seconds, self._expire)
+
+    def _expire(self) -> None:
+        self.expired = True
+        self.task.cancel()
+
+    def passed(self) -> bool:
+        return self.expired and self.task.uncancel() <= self.cancelling
 
 
 def _read_timeout(request: Request) -> float:

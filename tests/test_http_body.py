@@ -1,0 +1,61 @@
+"""Reading a request body (wall/http.py::read_body) with its deadline, as asyncio.timeout
+would: a stalled body is a 408, a cancellation from outside stays a cancellation, and
+nothing is left to cancel the task once the body is read."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from starlette.requests import Request
+
+from wall.http import ApiError, read_body
+
+DEADLINE = 0.05
+
+
+def _request(messages: list[dict[str, Any]], stall: bool = True) -> Request:
+    """A request whose body arrives as `messages`, then (`stall`) never more."""
+    pending = list(messages)
+
+    async def receive() -> dict[str, Any]:
+        if pending:
+            return pending.pop(0)
+        if stall:
+            await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    settings = SimpleNamespace(read_timeout_seconds=str(DEADLINE))
+    app = SimpleNamespace(state=SimpleNamespace(clameur=SimpleNamespace(settings=settings)))
+    return Request({"type": "http", "method": "POST", "headers": [], "app": app}, receive)
+
+
+async def test_a_body_read_at_once_leaves_no_deadline_behind() -> None:
+    request = _request([{"type": "http.request", "body": b'{"a"', "more_body": True},
+                        {"type": "http.request", "body": b": 1}"}])
+    assert await read_body(request, 100) == b'{"a": 1}'
+    await asyncio.sleep(DEADLINE * 3)  # the timer is gone: this task is not cancelled
+    assert asyncio.current_task().cancelling() == 0  # type: ignore[union-attr]
+
+
+async def test_a_stalled_body_is_a_408() -> None:
+    request = _request([{"type": "http.request", "body": b"{", "more_body": True}])
+    with pytest.raises(ApiError) as refused:
+        await read_body(request, 100)
+    assert refused.value.status_code == 408
+    assert asyncio.current_task().cancelling() == 0  # type: ignore[union-attr]
+
+
+async def test_a_cancellation_from_outside_stays_one() -> None:
+    """Cancelled while the body is awaited: the caller's cancellation propagates, never
+    turned into a 408; a body too large is still a 413."""
+    task = asyncio.create_task(read_body(_request([]), 100))
+    asyncio.get_running_loop().call_later(DEADLINE / 5, task.cancel)
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    request = _request([{"type": "http.request", "body": b"x" * 101}], stall=False)
+    with pytest.raises(ApiError) as too_big:
+        await read_body(request, 100)
+    assert too_big.value.status_code == 413
