@@ -1,9 +1,13 @@
-"""How old an item is, in words short enough for a queue line; the clock is injected."""
+"""How old an item is, in words short enough for a queue line, and what time it was in the
+event's time zone (`GET /desk` names it: not the zone of the computer running the desk);
+the clock is injected."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from moderator_tui.i18n import _
 
@@ -34,7 +38,33 @@ def age(stamp: str, now: datetime) -> str:
     return _("{n} h").format(n=seconds // 3600)
 
 
-def clock_time(stamp: str) -> str:
-    """HH:MM:SS UTC of a timestamp, for the detail pane."""
+@cache
+def event_zone(name: str) -> tzinfo:
+    """The event's zone by its IANA name; UTC until the desk knows it (or for a name this
+    computer's zone database lacks, from a server with a newer one)."""
+    try:
+        return ZoneInfo(name) if name else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def zone_label(when: datetime) -> str:
+    """The zone's abbreviation at that moment ("CET", "CEST", "EST"), as the zone database
+    writes it: some zones have none but their offset ("+03")."""
+    return when.tzname() or when.strftime("%z")
+
+
+def clock_time(stamp: str, zone: str = "") -> str:
+    """HH:MM:SS of a timestamp in the event's zone, with its abbreviation ("19:01:00 CET"),
+    for the detail pane."""
     when = parse(stamp)
-    return when.strftime("%H:%M:%S UTC") if when else "?"
+    if when is None:
+        return "?"
+    here = when.astimezone(event_zone(zone))
+    return f"{here:%H:%M:%S} {zone_label(here)}"
+
+
+def day_time(epoch: float, zone: str = "") -> str:
+    """DD/MM HH:MM of a moment in the event's zone, with its abbreviation."""
+    here = datetime.fromtimestamp(epoch, event_zone(zone))
+    return f"{here:%d/%m %H:%M} {zone_label(here)}"

@@ -35,6 +35,8 @@ FIELDS: tuple[Field, ...] = (
         ("draft", "draft: being prepared, not shown"), ("open", "open: the room takes part"),
         ("closed", "closed: the wall says thank you"))),
     Field("languages", "Languages", "list", "fr, en or both, the first one leads"),
+    Field("timezone", "Time zone", hint="an IANA name, e.g. Europe/Paris, America/Montreal: "
+                                        "the times of the report and of this desk"),
     Field("mode", "Moderation", "choice", choices=(
         ("pre", "pre-moderation"), ("post", "post-moderation"))),
     Field("hashtags", "Hashtags", "list", "without #, separated by commas"),

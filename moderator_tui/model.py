@@ -54,6 +54,7 @@ class DeskModel:
     role: str = ""
     title: str = ""
     mode: str = ""
+    timezone: str = ""  # the event's IANA zone (GET /desk); "" until known: times in UTC
     connection: str = "connecting"  # connecting|connected|reconnecting|refused|untrusted
     queue: dict[str, Item] = field(default_factory=dict)
     selected: set[str] = field(default_factory=set)

@@ -119,6 +119,7 @@ class DeskSession:
         desk = await self.client.desk()
         m = self.model
         m.title, m.mode = desk["event"]["title"], desk["event"]["mode"]
+        m.timezone = str(desk["event"].get("timezone") or "")  # an older server names none
         m.moderator, m.role = desk["moderator"], desk["role"]
         m.counters, m.wall = desk["counters"], desk["wall"]
 

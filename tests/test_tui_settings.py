@@ -66,7 +66,7 @@ EVERY_FIELD = {
     "sms_keyword": "mur", "reactions": "clap, heart", "blocked_words": "truc, machin",
     "allowed_words": "con", "links": "block", "frame_ancestors": "https://obs.example.org",
     "theme.dark": "0", "theme.accent": "#1d4ed8", "theme.background": "#fffdf5",
-    "theme.text": "#111111", "theme.card": "#ffffff",
+    "theme.text": "#111111", "theme.card": "#ffffff", "timezone": "America/Montreal",
 }
 
 
@@ -100,6 +100,7 @@ async def test_every_field_round_trips(server: ServerProcess, event: EventFixtur
         (["truc", "machin"], ["con"], "block", "https://obs.example.org")
     assert saved.theme == {"dark": "0", "accent": "#1d4ed8", "background": "#fffdf5",
                            "text": "#111111", "card": "#ffffff"}
+    assert saved.timezone == "America/Montreal"
 
 
 BAD: list[tuple[dict[str, str], str, str, str]] = [
@@ -114,6 +115,8 @@ BAD: list[tuple[dict[str, str], str, str, str]] = [
      "sans # et sans espace : #cq20"),
     ({"hashtags": "conseil quartier"}, "#e-hashtags", "without # and without spaces",
      "sans # et sans espace"),
+    ({"timezone": "Montreal"}, "#e-timezone", "unknown time zone: Montreal (an IANA name",
+     "fuseau horaire inconnu : Montreal (un nom IANA"),
 ]
 
 

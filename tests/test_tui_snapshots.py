@@ -1,7 +1,8 @@
 """What a moderator sees (SVG snapshots) on a laptop terminal and a small one.
 
 Fixed data, a fixed clock: the items are stored with set ids and times through the real
-intake, the app talks to a real server, and ages are computed from an injected "now".
+intake, the app talks to a real server, and ages are computed from an injected "now"; the
+event's time zone is set (Europe/Paris), so item times read the same on any machine.
 """
 
 from __future__ import annotations
@@ -50,8 +51,10 @@ async def _seed(redis_url: str, slug: str, role: str = "moderator") -> str:
     try:
         await delete_event(redis, slug)
         await redis.delete(keys.moderators(slug))
+        # The zone set, not left to the default: the detail pane's "19:01:00 CET".
         event = await create_event(redis, Event(slug=slug,
-                                                title="Débat municipal — Quartier Nord"))
+                                                title="Débat municipal — Quartier Nord",
+                                                timezone="Europe/Paris"))
         token, _ = await create_token(redis, slug, role, label="alice")
         for n, (source, author, text, minute, media) in enumerate(ITEMS):
             item = Item(id=f"i{n}", event=slug, source=source, source_id=f"s{n}",

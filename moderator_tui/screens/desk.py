@@ -170,7 +170,8 @@ class DeskScreen(Screen[None]):
         item = self.session.model.find(item_id) if item_id else None
         key = (item or {}).get("author_key") or ""
         author = self.session.model.authors.get(key)
-        self.query_one(DetailPane).update(detail_text(item, author, self.clock()))
+        self.query_one(DetailPane).update(detail_text(item, author, self.clock(),
+                                                      self.session.model.timezone))
         if item_id and key and author is None:
             self.enqueue(lambda: self.session.load_author(item_id), background=True)
 
@@ -341,12 +342,15 @@ class DeskScreen(Screen[None]):
         self.app.push_screen(ConfirmScreen(question), answered)
 
     def action_settings(self) -> None:
-        """The event's settings (admin): the screen says so when the token is not one."""
-        self.app.push_screen(SettingsScreen(self.session.admin, self.session.config.event))
+        """The event's settings (admin): the screen says so when the token is not one. On
+        closing, `GET /desk` again: a saved title or time zone shows at once."""
+        self.app.push_screen(SettingsScreen(self.session.admin, self.session.config.event),
+                             lambda _closed: self.session.schedule("desk"))
 
     def action_invitations(self) -> None:
         """Invite volunteers by QR (admin)."""
-        self.app.push_screen(InvitationsScreen(self.session.admin, self.session.config.event))
+        self.app.push_screen(InvitationsScreen(self.session.admin, self.session.config.event,
+                                               self.session.model.timezone))
 
     def action_poster(self) -> None:
         """The room's poster, A4 or A3, saved in the current folder."""

@@ -10,7 +10,6 @@ code comes drawn by the server (`wall/qr.py`, as `clameur invite create` draws i
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
 from rich.text import Text
@@ -22,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from moderator_tui.ages import day_time, parse
 from moderator_tui.client import AdminClient, ApiError, Offline
 from moderator_tui.i18n import _
 
@@ -30,18 +30,20 @@ STATES = {"open": "waiting", "used": "used", "expired": "expired", "revoked": "r
 QR_STYLE = "#000000 on #ffffff"  # explicit: ANSI names follow the terminal theme
 
 
-def _when(epoch: float) -> str:
-    return time.strftime("%d/%m %H:%M", time.localtime(epoch))
+def _used_at(stamp: str, zone: str) -> str:
+    when = parse(stamp)
+    return day_time(when.timestamp(), zone) if when else "?"
 
 
-def describe(invitation: dict[str, Any]) -> str:
-    """One line: state, label, until when, who used it and when."""
+def describe(invitation: dict[str, Any], zone: str = "") -> str:
+    """One line: state, label, until when, who used it and when — times in the event's
+    `zone` (an IANA name; "" shows UTC), whatever the zone of the desk's computer."""
     state = _(STATES.get(str(invitation.get("state")), str(invitation.get("state"))))
     line = f"{state:<10} {invitation.get('label') or '-':<16} " + \
-        _("until {when}").format(when=_when(float(invitation.get("expires", 0))))
+        _("until {when}").format(when=day_time(float(invitation.get("expires", 0)), zone))
     if invitation.get("used_at"):
         line += "  " + _("used {at} from {by}").format(
-            at=str(invitation["used_at"])[:16].replace("T", " "),
+            at=_used_at(str(invitation["used_at"]), zone),
             by=invitation.get("used_by") or "?")
     return line
 
@@ -65,9 +67,9 @@ class InvitationsScreen(Screen[None]):
     #invites-keys { height: 1; color: $text-muted; padding: 0 1; }
     """
 
-    def __init__(self, admin: AdminClient, event: str) -> None:
+    def __init__(self, admin: AdminClient, event: str, zone: str = "") -> None:
         super().__init__()
-        self.admin, self.event = admin, event
+        self.admin, self.event, self.zone = admin, event, zone
         self.invitations: list[dict[str, Any]] = []
         self.link = ""
 
@@ -111,7 +113,7 @@ class InvitationsScreen(Screen[None]):
             return
         listing = self.query_one("#invites", OptionList)
         listing.clear_options()
-        listing.add_options([Option(describe(i), id=str(i["id"])) for i in
+        listing.add_options([Option(describe(i, self.zone), id=str(i["id"])) for i in
                              reversed(self.invitations)])
         self._say(said or (_("No invitation yet.") if not self.invitations else
                            _("{n} invitation(s).").format(n=len(self.invitations))))

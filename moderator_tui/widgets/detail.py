@@ -14,13 +14,15 @@ from moderator_tui.i18n import _
 from moderator_tui.model import Item, source_label
 
 
-def detail_text(item: Item | None, author: dict[str, Any] | None, now: datetime) -> Text:
+def detail_text(item: Item | None, author: dict[str, Any] | None, now: datetime,
+                zone: str = "") -> Text:
+    """The item, its time in the event's `zone` (an IANA name; "" shows UTC)."""
     if item is None:
         return Text(_("Nothing selected."), style="dim")
     text = Text()
     text.append(str(item.get("author") or _("anonymous")), style="bold")
     stamp = str(item.get("received_at", ""))
-    text.append(f"  {source_label(item)} · {clock_time(stamp)} ({age(stamp, now)})\n",
+    text.append(f"  {source_label(item)} · {clock_time(stamp, zone)} ({age(stamp, now)})\n",
                 style="dim")
     if item.get("content_warning"):
         text.append("⚠ " + _("Content warning:") + " ", style="bold yellow")
