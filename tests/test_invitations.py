@@ -4,6 +4,7 @@ typed, none in a URL), once; expired, revoked or unknown invitations give nothin
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -136,9 +137,11 @@ async def test_cli_invite_prints_a_desk_link_lists_and_revokes(
     assert made.returncode == 0, made.stderr
     link = made.stdout.strip().splitlines()[-1]
     assert link.startswith(f"http://192.0.2.10:8001/invite/{event.slug}.")
-    listed = clameur("invite", "list", event.slug, env=env).stdout
+    # Expiries in the event's zone (Europe/Paris by default), whatever this machine's.
+    listed = clameur("invite", "list", event.slug, env={**env, "TZ": "Asia/Tokyo"}).stdout
     invite_id = listed.split()[0]
     assert "open" in listed and "Sam" in listed
+    assert re.search(r"until \d{4}-\d\d-\d\d \d\d:\d\d CES?T ", listed), listed
     assert clameur("invite", "revoke", event.slug, invite_id, env=env).returncode == 0
     assert "revoked" in clameur("invite", "list", event.slug, env=env).stdout
     assert clameur("invite", "create", event.slug, "--expires", "9d", env=env).returncode == 2

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from wall.commands._run import with_redis
 from wall.config import Settings
 from wall.desklink import desk_base, invite_link
+from wall.models import Event
 from wall.qr import qr_terminal
 from wall.store.client import Client
 from wall.store.events import get_event
@@ -25,6 +27,7 @@ from wall.store.invitations import (
     parse_duration,
     revoke_invitation,
 )
+from wall.timezones import zone
 
 OPERATOR = "cli"
 
@@ -77,18 +80,21 @@ def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _when(epoch: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(epoch))
+def _when(epoch: float, tz: ZoneInfo) -> str:
+    """A moment in the event's time zone, with its abbreviation (whatever this machine's)."""
+    return datetime.fromtimestamp(epoch, tz).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    async def work(redis: Client) -> list[Invitation]:
-        return await list_invitations(redis, args.slug)
+    async def work(redis: Client) -> tuple[Event | None, list[Invitation]]:
+        return await get_event(redis, args.slug), await list_invitations(redis, args.slug)
 
-    for invitation in with_redis(settings, work):
+    event, invitations = with_redis(settings, work)
+    tz = zone(event.timezone if event else None)
+    for invitation in invitations:
         used = f" used {invitation.used_at} from {invitation.used_by}" if invitation.used_at \
             else ""
-        print(f"{invitation.id}  {invitation.state():8} until {_when(invitation.expires)}  "
+        print(f"{invitation.id}  {invitation.state():8} until {_when(invitation.expires, tz)}  "
               f"{invitation.label or '-'}{used}")
     return 0
 
