@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -162,37 +162,36 @@ class DeskSession:
 
     async def set_mode(self, mode: str) -> bool:
         """Switch pre/post moderation (admin tokens only); whether it was switched."""
-        try:
-            await self.client.set_mode(mode)
-        except Offline:
-            self.model.notify(_("Offline: the mode was not changed."), "error")
-        except ApiError as exc:
-            text = _("Only an admin token can switch the moderation mode.") \
-                if exc.status == 403 else exc.message
-            self.model.notify(text, "error")
-        else:
-            self.model.mode = mode
-            self.model.notify(_("Moderation mode: {mode}.").format(mode=_(mode + "-moderation")))
-            self.changed()
-            return True
+        if not await self._admin_call(
+                self.client.set_mode(mode), _("Offline: the mode was not changed."),
+                _("Only an admin token can switch the moderation mode.")):
+            return False
+        self.model.mode = mode
+        self.model.notify(_("Moderation mode: {mode}.").format(mode=_(mode + "-moderation")))
         self.changed()
-        return False
+        return True
 
     async def set_status(self, status: str) -> bool:
         """Open or close the event (admin tokens only); whether it changed."""
+        if not await self._admin_call(
+                self.client.set_status(status), _("Offline: the event was not opened or closed."),
+                _("Only an admin token can open or close the event.")):
+            return False
+        self.model.counters = {**self.model.counters, "status": status}
+        self.model.notify(_("The event is open: phones can take part.") if status == "open"
+                          else _("The event is closed: nothing new is taken in."))
+        self.changed()
+        return True
+
+    async def _admin_call(self, call: Awaitable[Any], offline: str, forbidden: str) -> bool:
+        """Await an admin-only call; False (said in the desk) when it could not be made."""
         try:
-            await self.client.set_status(status)
+            await call
         except Offline:
-            self.model.notify(_("Offline: the event was not opened or closed."), "error")
+            self.model.notify(offline, "error")
         except ApiError as exc:
-            text = _("Only an admin token can open or close the event.") \
-                if exc.status == 403 else exc.message
-            self.model.notify(text, "error")
+            self.model.notify(forbidden if exc.status == 403 else exc.message, "error")
         else:
-            self.model.counters = {**self.model.counters, "status": status}
-            self.model.notify(_("The event is open: phones can take part.") if status == "open"
-                              else _("The event is closed: nothing new is taken in."))
-            self.changed()
             return True
         self.changed()
         return False
