@@ -16,7 +16,8 @@ from tests.support.timing import timeout
 
 async def test_desk_overview_shows_counters_and_what_the_wall_shows(
         http: httpx.AsyncClient, server: ServerProcess, event: EventFixture) -> None:
-    """`GET /desk`: event (with its time zone), moderator, counts, and pinned/highlighted/recent wall items."""
+    """`GET /desk`: event (and its time zone), moderator, counts, and pinned/highlighted/recent
+    wall items."""
     a, b, c, d = [await post_as(server.url, event.slug, f"m{n}", f"P{n}") for n in range(4)]
     for item, action in ((a, "approve"), (b, "approve"), (a, "pin"), (b, "highlight"),
                          (c, "reject")):
