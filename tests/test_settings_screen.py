@@ -126,7 +126,11 @@ async def test_check_says_what_a_put_would_refuse_and_saves_nothing(
     found = res.json()
     assert found["contrast"] == 1.16 and found["needs"] == 4.5
     assert [d["field"] for d in found["detail"]] == ["theme"]
-    assert "difficiles à lire" in found["detail"][0]["message"]
+    said = found["detail"][0]["message"]
+    # Every part in French, the colour pairs too (they were English inside a French sentence).
+    assert said.startswith("certains textes seraient difficiles à lire : ")
+    assert "le texte sur le fond de la page : #eeeeee sur #ffffff donne 1.16:1, il faut 4.5:1" \
+        in said and " on " not in said and "needs" not in said
     good = await app_client.post(url, headers=_admin(event), json={
         "theme": {"dark": "0", "background": "#ffffff", "text": "#111111"}})
     assert good.json()["detail"] == [] and good.json()["contrast"] >= 4.5

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from wall.i18n import gettext
 from wall.models import DEFAULT_REACTIONS, HASHTAG_SOURCES, MODES, STATUSES
-from wall.theme import COLOUR_KEYS, clean_theme, contrast_problems, valid_colour
+from wall.theme import COLOUR_KEYS, LOW_PAIR, clean_theme, low_contrast, valid_colour
 from wall.timezones import valid_timezone
 
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
@@ -33,6 +34,7 @@ EDITABLE = ("title", "hashtags", "sources", "mastodon_instances", "sms_number", 
             "languages", "mode", "reactions", "blocked_words", "allowed_words", "theme", "links",
             "status", "frame_ancestors", "timezone")
 
+HARD_TO_READ = "some text would be hard to read: {value}"
 Problem = tuple[str, str, dict[str, str]]  # field, msgid, values for its {placeholders}
 
 
@@ -50,8 +52,10 @@ def _check_list(field: str, value: Any, problems: list[Problem]) -> list[str] | 
     return found
 
 
-def check_settings(body: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
-    """(changes, problems): the changes are only to be saved when there is no problem."""
+def check_settings(body: dict[str, Any], lang: str = "en") -> tuple[dict[str, Any],
+                                                                    list[Problem]]:
+    """(changes, problems): the changes are only to be saved when there is no problem.
+    `lang` words the one value that is itself a text to read (the colour pairs below AA)."""
     changes: dict[str, Any] = {}
     problems: list[Problem] = []
     for field in body:
@@ -123,7 +127,7 @@ def check_settings(body: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]
                 problems.append((field, "a word is at most 40 characters", {}))
             changes[field] = words
     if "theme" in body:
-        _check_theme(body["theme"], changes, problems)
+        _check_theme(body["theme"], changes, problems, lang)
     if "frame_ancestors" in body:
         _check_frames(body["frame_ancestors"], changes, problems)
     if "timezone" in body:
@@ -151,7 +155,14 @@ def _check_frames(value: Any, changes: dict[str, Any], problems: list[Problem]) 
     changes["frame_ancestors"] = " ".join(s.lower() for s in sources)
 
 
-def _check_theme(theme: Any, changes: dict[str, Any], problems: list[Problem]) -> None:
+def low_contrast_said(theme: dict[str, str], lang: str) -> str:
+    """The colour pairs of a cleaned theme below AA, in `lang` ("" when there is none)."""
+    return "; ".join(gettext(lang, LOW_PAIR).format(**{**pair, "what": gettext(lang, pair["what"])})
+                     for pair in low_contrast(theme))
+
+
+def _check_theme(theme: Any, changes: dict[str, Any], problems: list[Problem],
+                 lang: str) -> None:
     if not isinstance(theme, dict):
         problems.append(("theme", "must be an object of colours", {}))
         return
@@ -160,9 +171,8 @@ def _check_theme(theme: Any, changes: dict[str, Any], problems: list[Problem]) -
         problems.append((f"theme.{bad[0]}", "not a colour: {value} (write #rrggbb)",
                          {"value": str(theme[bad[0]])}))
         return
-    hard = contrast_problems(clean_theme(theme))
+    hard = low_contrast_said(clean_theme(theme), lang)
     if hard:
-        problems.append(("theme", "some text would be hard to read: {value}",
-                         {"value": "; ".join(hard)}))
+        problems.append(("theme", HARD_TO_READ, {"value": hard}))
         return
     changes["theme"] = theme

@@ -144,16 +144,27 @@ def palette(theme: dict[str, str]) -> dict[str, str]:
     return colours
 
 
-def contrast_problems(theme: dict[str, str]) -> list[str]:
-    """Every pair of the theme's palette below AA, said for a person: what, ratio, need."""
+# One pair below AA, said for a person (an English msgid: wall/eventsettings.py words it in
+# the desk's language, `what` too).
+LOW_PAIR = "{what}: {fg} on {bg} is {ratio}:1, needs {need}:1"
+
+
+def low_contrast(theme: dict[str, str]) -> list[dict[str, str]]:
+    """Every pair of the theme's palette below AA: what it is (an English msgid), its two
+    colours, its ratio (rounded down) and the ratio needed — the values of LOW_PAIR."""
     colours = palette(theme)
-    problems = []
+    low = []
     for fg, bg, what in CHECKED_PAIRS:
         ratio = contrast(colours[fg], colours[bg])
         if ratio < AA_TEXT:
-            problems.append(f"{what}: {colours[fg]} on {colours[bg]} is "
-                            f"{int(ratio * 100) / 100:.2f}:1, needs {AA_TEXT}:1")
-    return problems
+            low.append({"what": what, "fg": colours[fg], "bg": colours[bg],
+                        "ratio": f"{int(ratio * 100) / 100:.2f}", "need": str(AA_TEXT)})
+    return low
+
+
+def contrast_problems(theme: dict[str, str]) -> list[str]:
+    """Every pair of the theme's palette below AA, said in English: what, ratio, need."""
+    return [LOW_PAIR.format(**pair) for pair in low_contrast(theme)]
 
 
 def lowest_contrast(theme: dict[str, str]) -> float:

@@ -67,9 +67,13 @@ async def set_status(request: Request) -> Response:
     return JSONResponse({"slug": event.slug, "status": updated.status})
 
 
+def _lang(request: Request) -> str:
+    return from_accept_language(request.headers.get("Accept-Language", ""))
+
+
 def _detail(request: Request, problems: list[Problem]) -> list[dict[str, str]]:
     """One entry per problem, worded in the caller's language (Accept-Language)."""
-    lang = from_accept_language(request.headers.get("Accept-Language", ""))
+    lang = _lang(request)
     return [{"field": field, "message": gettext(lang, msgid).format(**values)}
             for field, msgid, values in problems]
 
@@ -86,7 +90,7 @@ async def check_settings_only(request: Request) -> Response:
     await authorise(request, request.path_params["slug"], role="admin")
     await known_event(request)
     body = await read_json_object(request)
-    _changes, problems = check_settings(body)
+    _changes, problems = check_settings(body, _lang(request))
     theme = body.get("theme")
     ratio = None
     if isinstance(theme, dict) and all(valid_colour(v) for k, v in theme.items()
@@ -100,7 +104,7 @@ async def put_settings(request: Request) -> Response:
     """Change an event's settings from the desk: every field checked, then one write."""
     await authorise(request, request.path_params["slug"], role="admin")
     event = await known_event(request)
-    changes, problems = check_settings(await read_json_object(request))
+    changes, problems = check_settings(await read_json_object(request), _lang(request))
     if not problems:
         try:
             updated = await update_event(app_state(request).redis, event.slug, changes)

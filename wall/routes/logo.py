@@ -22,16 +22,16 @@ from starlette.routing import Route
 
 from wall.appstate import app_state
 from wall.auth import authorise
+from wall.eventsettings import HARD_TO_READ, low_contrast_said
 from wall.http import ApiError, BodyError, NotFound, read_body
 from wall.i18n import from_accept_language, gettext
 from wall.logo import MAX_BYTES, TOO_BIG, LogoRefused, check_logo, logo_url
 from wall.routes._shared import known_event
 from wall.store.events import EventError, get_event, update_event
 from wall.store.logo import Logo, delete_logo, get_logo, save_logo
-from wall.theme import ThemeError, check_theme
+from wall.theme import clean_theme
 
 CACHE = "public, max-age=300"
-HARD_TO_READ = "some text would be hard to read: {value}"
 
 
 def _refuse(request: Request, status: int, code: str, msgid: str, **values: str) -> ApiError:
@@ -60,10 +60,11 @@ async def put_logo(request: Request) -> Response:
     logo = Logo.of(media_type, body)
     url = logo_url(slug, logo.digest)
     theme = {**event.theme, "logo": url}
-    try:  # judged before anything is kept: an old theme saved before the contrast check
-        check_theme(theme)
-    except ThemeError as exc:
-        raise _refuse(request, 422, "validation", HARD_TO_READ, value=str(exc)) from None
+    # Judged before anything is kept: an old theme saved before the contrast check.
+    hard = low_contrast_said(clean_theme(theme),
+                             from_accept_language(request.headers.get("Accept-Language", "")))
+    if hard:
+        raise _refuse(request, 422, "validation", HARD_TO_READ, value=hard)
     redis = app_state(request).redis
     await save_logo(redis, slug, logo)
     try:
