@@ -56,11 +56,15 @@ class DeskClient:
         await self.http.aclose()
 
     async def _call(self, method: str, path: str, json: dict[str, Any] | None = None,
-                    params: dict[str, str] | None = None, raw: bool = False) -> Any:
+                    params: dict[str, str] | None = None, raw: bool = False,
+                    content: bytes | None = None, timeout: float = REQUEST_TIMEOUT) -> Any:
+        """The body of the answer (the response itself when `raw`); `content` is sent as it
+        is, as application/octet-stream."""
+        headers = {"Content-Type": "application/octet-stream"} if content is not None else None
         try:
             res = await self.http.request(method, f"{self.config.api}{path}", json=json,
-                                          params=params,
-                                          timeout=POSTER_TIMEOUT if raw else REQUEST_TIMEOUT)
+                                          params=params, content=content, headers=headers,
+                                          timeout=timeout)
         except httpx.TransportError as exc:
             raise Offline(str(exc) or type(exc).__name__) from exc
         if res.status_code in (502, 503, 504):
@@ -144,7 +148,8 @@ class AdminClient:
     async def poster(self, size: str) -> tuple[bytes, str]:
         """The room's poster: (body, "pdf"), or (body, "html") when the server has no
         Chromium to print it."""
-        res = await self.client._call("GET", "/poster", params={"size": size}, raw=True)
+        res = await self.client._call("GET", "/poster", params={"size": size}, raw=True,
+                                      timeout=POSTER_TIMEOUT)
         kind = "pdf" if res.headers.get("content-type", "").startswith("application/pdf") \
             else "html"
         return res.content, kind
@@ -153,22 +158,8 @@ class AdminClient:
         """The event's logo file, sent as it is (the server reads its type from its bytes)
         → `{"logo": theme URL, "type", "size", "hash"}`; `ApiError` with the server's reason
         (too big, SVG, not an image) in the desk's language."""
-        try:
-            res = await self.client.http.put(f"{self.client.config.api}/logo", content=body,
-                                             headers={"Content-Type":
-                                                      "application/octet-stream"},
-                                             timeout=UPLOAD_TIMEOUT)
-        except httpx.TransportError as exc:
-            raise Offline(str(exc) or type(exc).__name__) from exc
-        if res.status_code in (502, 503, 504):
-            raise Offline(f"server answered {res.status_code}")
-        data = _json(res)
-        if res.status_code >= 400:
-            detail = data.get("detail")
-            raise ApiError(res.status_code, data.get("error", ""),
-                           data.get("message", res.reason_phrase),
-                           detail if isinstance(detail, list) else None)
-        return data
+        return dict(await self.client._call("PUT", "/logo", content=body,
+                                            timeout=UPLOAD_TIMEOUT))
 
     async def delete_logo(self) -> dict[str, Any]:
         """No logo any more: the file and the theme's `logo`."""
