@@ -93,6 +93,11 @@ def page_language(conn: HTTPConnection) -> str:
     chosen = conn.query_params.get("lang") or conn.cookies.get("clameur_lang", "")
     if chosen in LANGUAGES:
         return chosen
+    return caller_language(conn)
+
+
+def caller_language(conn: HTTPConnection) -> str:
+    """The caller's Accept-Language among ours: what an API refusal is worded in."""
     return from_accept_language(conn.headers.get("accept-language", ""))
 
 

@@ -30,9 +30,9 @@ from wall.auth import authorise
 from wall.desklink import DESK_URL, desk_base, link_and_qr
 from wall.eventsettings import EDITABLE, Problem, check_settings
 from wall.http import ApiError, Invalid, NotFound, read_json_object
-from wall.i18n import from_accept_language, gettext
+from wall.i18n import gettext
 from wall.models import MODES, STATUSES
-from wall.routes._shared import known_event
+from wall.routes._shared import caller_language, known_event
 from wall.store.events import EventError, update_event
 from wall.store.invitations import (
     UNKNOWN,
@@ -67,13 +67,9 @@ async def set_status(request: Request) -> Response:
     return JSONResponse({"slug": event.slug, "status": updated.status})
 
 
-def _lang(request: Request) -> str:
-    return from_accept_language(request.headers.get("Accept-Language", ""))
-
-
 def _detail(request: Request, problems: list[Problem]) -> list[dict[str, str]]:
     """One entry per problem, worded in the caller's language (Accept-Language)."""
-    lang = _lang(request)
+    lang = caller_language(request)
     return [{"field": field, "message": gettext(lang, msgid).format(**values)}
             for field, msgid, values in problems]
 
@@ -90,7 +86,7 @@ async def check_settings_only(request: Request) -> Response:
     await authorise(request, request.path_params["slug"], role="admin")
     await known_event(request)
     body = await read_json_object(request)
-    _changes, problems = check_settings(body, _lang(request))
+    _changes, problems = check_settings(body, caller_language(request))
     theme = body.get("theme")
     ratio = None
     if isinstance(theme, dict) and all(valid_colour(v) for k, v in theme.items()
@@ -104,7 +100,8 @@ async def put_settings(request: Request) -> Response:
     """Change an event's settings from the desk: every field checked, then one write."""
     await authorise(request, request.path_params["slug"], role="admin")
     event = await known_event(request)
-    changes, problems = check_settings(await read_json_object(request), _lang(request))
+    changes, problems = check_settings(await read_json_object(request),
+                                       caller_language(request))
     if not problems:
         try:
             updated = await update_event(app_state(request).redis, event.slug, changes)

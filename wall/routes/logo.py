@@ -24,9 +24,9 @@ from wall.appstate import app_state
 from wall.auth import authorise
 from wall.eventsettings import HARD_TO_READ, low_contrast_said
 from wall.http import ApiError, BodyError, NotFound, read_body
-from wall.i18n import from_accept_language, gettext
+from wall.i18n import gettext
 from wall.logo import MAX_BYTES, TOO_BIG, LogoRefused, check_logo, logo_url
-from wall.routes._shared import known_event
+from wall.routes._shared import caller_language, known_event
 from wall.store.events import EventError, get_event, update_event
 from wall.store.logo import Logo, delete_logo, get_logo, save_logo
 from wall.theme import clean_theme
@@ -36,8 +36,7 @@ CACHE = "public, max-age=300"
 
 def _refuse(request: Request, status: int, code: str, msgid: str, **values: str) -> ApiError:
     """A refusal worded in the caller's language (Accept-Language), like the settings'."""
-    lang = from_accept_language(request.headers.get("Accept-Language", ""))
-    message = gettext(lang, msgid).format(**values)
+    message = gettext(caller_language(request), msgid).format(**values)
     return ApiError(status, code, message, detail=[{"field": "logo", "message": message}])
 
 
@@ -61,8 +60,7 @@ async def put_logo(request: Request) -> Response:
     url = logo_url(slug, logo.digest)
     theme = {**event.theme, "logo": url}
     # Judged before anything is kept: an old theme saved before the contrast check.
-    hard = low_contrast_said(clean_theme(theme),
-                             from_accept_language(request.headers.get("Accept-Language", "")))
+    hard = low_contrast_said(clean_theme(theme), caller_language(request))
     if hard:
         raise _refuse(request, 422, "validation", HARD_TO_READ, value=hard)
     redis = app_state(request).redis
