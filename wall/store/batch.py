@@ -42,8 +42,6 @@ MAX_BATCH = 256  # calls per pipeline at most; more wait for the next one
 _Call = tuple[list[str], list[Any], "asyncio.Future[Any]"]
 
 
-
-
 class BatchedScript:
     """`await script(redis, keys, args)` like a `LuaScript`, batched per client."""
 
