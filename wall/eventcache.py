@@ -2,12 +2,15 @@
 
 Ten thousand audience sockets opening within a minute would otherwise each read and parse
 the event's meta hash, and keep their own copy for as long as they stay open; here they
-share one `Event` per event and second. Status changes do not wait for it: sockets follow
+share one `Event` per event and second, and the requests that find it stale together wait
+for one read (a room posting at once would otherwise each read it when the second turns).
+Status changes do not wait for it: sockets follow
 them live through the hub (`EventChannel.status`, from the feed's status entries).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from wall.models import Event
@@ -25,12 +28,21 @@ class EventCache:
         self.redis = redis
         self.max_age = max_age
         self._entries: dict[str, tuple[float, Event]] = {}
+        self._reading: dict[str, asyncio.Task[Event | None]] = {}
 
     async def get(self, slug: str) -> Event | None:
-        now = time.monotonic()
         hit = self._entries.get(slug)
-        if hit is not None and now - hit[0] < self.max_age:
+        if hit is not None and time.monotonic() - hit[0] < self.max_age:
             return hit[1]
+        read = self._reading.get(slug)
+        if read is None:
+            read = self._reading[slug] = asyncio.create_task(self._read(slug))
+            read.add_done_callback(lambda _: self._reading.pop(slug, None))
+        # shield: a caller that gives up (its client left) does not cancel the others' read.
+        return await asyncio.shield(read)
+
+    async def _read(self, slug: str) -> Event | None:
+        now = time.monotonic()
         event = await get_event(self.redis, slug)
         if event is None:
             self._entries.pop(slug, None)
