@@ -5,6 +5,7 @@ answers come from the app in-process."""
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import AsyncIterator
@@ -19,6 +20,7 @@ from starlette.responses import Response
 from tests.conftest import EventFixture
 from tests.support.clients import post
 from tests.support.inprocess import InProcessApp
+from wall.http import BodyError, _check_values, parse_json
 from wall.identity import DEVICE_COOKIE
 from wall.moderation.text import normalise_text
 from wall.moderation.wordlist import _pattern, base_words, fold
@@ -57,6 +59,55 @@ def found(pattern: re.Pattern[str] | None, text: str) -> tuple[int, str] | None:
 
 TEXT = st.text(alphabet=st.sampled_from(list(
     "ab Zé\u0301\n\r\t\u00a0\u3000\u2028\u200b\u202e\u00ad\ufeff\x00\x07ßŒ,.-")), max_size=20)
+
+
+def walk_refuses(data: object) -> bool:
+    try:
+        _check_values(data)
+    except BodyError:
+        return True
+    return False
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(alphabet=st.sampled_from(["a", "é", "\ud800", "\udfff", "\ud83d", "🙏",
+                                        "\\", '"', "1", "["])),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner,
+                                                                max_size=3),
+    max_leaves=40)
+
+
+def nested(depth: int, leaf: object) -> object:
+    for n in range(depth):
+        leaf = [leaf] if n % 2 else {"k": leaf}
+    return leaf
+
+
+@settings(max_examples=600, deadline=None)
+@given(JSON_VALUES, st.integers(min_value=0, max_value=40), st.booleans())
+def test_the_body_check_skips_only_documents_the_walk_accepts(
+        value: object, depth: int, ascii_only: bool) -> None:
+    """parse_json skips the walk when the raw body cannot hold a lone surrogate, a 19-digit
+    integer or 32 levels: it refuses exactly what the walk over every value refused."""
+    value = nested(depth, value)
+    raw = json.dumps(value, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:  # a raw surrogate: refused before any walk
+        return
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        return
+    try:
+        parse_json(raw)
+    except BodyError:
+        refused = True
+    else:
+        refused = False
+    assert refused == walk_refuses(data)
 
 
 @settings(max_examples=400, deadline=None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -165,8 +166,21 @@ def parse_json(raw: bytes) -> Any:
     except (ValueError, RecursionError) as exc:
         raise BodyError(400, "invalid JSON: a value is out of range or nested too deep"
                         ) from exc
-    _check_values(data)
+    if _may_hold_unsafe(raw):
+        _check_values(data)
     return data
+
+
+# What the document must contain for `_check_values` to find anything: a lone surrogate
+# can only come from a `\udXXX` escape (the UTF-8 decoder refuses encoded ones), an
+# integer past 64 bits has 19 digits or more, and MAX_JSON_DEPTH levels need as many
+# opening brackets. Matches inside strings only cost the walk.
+_UNSAFE_HINT = re.compile(rb"\\u[dD][89a-fA-F]|[0-9]{19}")
+
+
+def _may_hold_unsafe(raw: bytes) -> bool:
+    return (raw.count(b"[") + raw.count(b"{") >= MAX_JSON_DEPTH
+            or _UNSAFE_HINT.search(raw) is not None)
 
 
 def _check_values(data: Any) -> None:
