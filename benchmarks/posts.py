@@ -5,6 +5,11 @@
 Each Clameur request is a full post: event lookup, validation and normalisation, the
 insert script (de-duplication, inbox, pending queue) and the rules. Every request comes
 without a device cookie, so each is a new phone (the rate limits are off: see infra.py).
+
+The time is split into ROUNDS rounds per side, Clameur and bare taking turns, and each
+side's figures are its best round (highest rate, lowest p99 and CPU per post): a virtual
+machine whose speed drifts within a minute (seen: the bare endpoint 20 % slower from one
+run to the next) then weighs on both sides alike instead of on whichever ran second.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ request = function()
 end
 """
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+ROUNDS = 3
 
 
 def wrk_threads(connections: int) -> int:
@@ -82,6 +88,17 @@ def measured(service: Service, url: str, seconds: float,
     return out
 
 
+def best(rounds: list[dict[str, float]]) -> dict[str, float]:
+    """One side's best round: its highest rate, lowest p99 and CPU per post; errors and
+    requests summed over the rounds, wrk's busiest round."""
+    return {"rps": max(r["rps"] for r in rounds), "p99": min(r["p99"] for r in rounds),
+            "cpu_us": min(r["cpu_us"] for r in rounds),
+            "errors": sum(r["errors"] for r in rounds),
+            "requests": sum(r["requests"] for r in rounds),
+            "busy": max(r["busy"] for r in rounds), "threads": rounds[0]["threads"],
+            "rounds": len(rounds)}
+
+
 def generator_note(out: dict[str, float]) -> str:
     busy = out["busy"] >= BUSY
     return (f"wrk {out['threads']:.0f} threads {out['busy']:.0%} busy"
@@ -96,9 +113,13 @@ async def run(load: Load) -> list[Row]:
         event = await new_event(redis_server.url)
         url = f"{server.url}/api/events/{event.slug}/posts"
         wrk(url, 1, connections)  # warm-up: connections, caches, the script loaded in Redis
-        ours = measured(server, url, seconds, connections)
         wrk(f"{bare.url}/json", 1, connections)
-        base = measured(bare, f"{bare.url}/json", seconds, connections)
+        rounds: tuple[list[dict[str, float]], list[dict[str, float]]] = ([], [])
+        each = max(1, round(seconds / ROUNDS))  # wrk counts whole seconds
+        for _ in range(ROUNDS):
+            rounds[0].append(measured(server, url, each, connections))
+            rounds[1].append(measured(bare, f"{bare.url}/json", each, connections))
+        ours, base = best(rounds[0]), best(rounds[1])
         redis = connect(redis_server.url)
         stored = await redis.xlen(keys.inbox(event.slug))
         await redis.aclose()
@@ -110,7 +131,8 @@ async def run(load: Load) -> list[Row]:
     at_64 = connections == 64
     return [
         Row(f"posts/s, {connections} connections (wrk), one process", "≥ 50 % of bare",
-            f"{ours['rps']:,.0f} ({stored:,} stored{stored_note})", f"{base['rps']:,.0f}",
+            f"{ours['rps']:,.0f} (best of {ROUNDS} rounds; {stored:,} stored{stored_note})",
+            f"{base['rps']:,.0f}",
             ratio(ours["rps"], base["rps"]),
             ours["rps"] >= 0.5 * base["rps"] and not ours["errors"],
             values={"rps": ours["rps"], "bare": base["rps"], "stored": stored,
