@@ -163,7 +163,7 @@ async def test_a_refused_handshake_is_retried_with_backoff(rig: Rig, redis: Redi
     """Jetstream answers 503 twice: the supervisor reconnects, then posts flow."""
     rig.jetstream.refuse = 2
     supervisor = Supervisor(redis, lambda e: {"b": ("bluesky", rig.connector(redis).run)},
-                            Backoff(0.02, 0.05), only={rig.event.slug})
+                            Backoff(0.02, 5.0), only={rig.event.slug})
     halt = asyncio.Event()
     task = asyncio.create_task(supervisor.run(halt))
     try:

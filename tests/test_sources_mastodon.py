@@ -193,7 +193,7 @@ async def test_a_failing_instance_restarts_with_backoff_while_another_goes_on(
                 out[c.base] = (c.base, c.run)
             return out
 
-        supervisor = Supervisor(redis, plan, Backoff(first=0.2, longest=0.4),  # type: ignore[arg-type]
+        supervisor = Supervisor(redis, plan, Backoff(first=0.2, longest=5.0),  # type: ignore[arg-type]
                                 only={event.slug})
         stop = asyncio.Event()
         task = asyncio.create_task(supervisor.run(stop))

@@ -54,7 +54,7 @@ async def test_a_crashing_connector_is_restarted_while_a_healthy_one_keeps_worki
     def plan(event: Event) -> dict[str, tuple[str, object]]:
         return {"bad": ("bad", bad), "good": ("good", good)}
 
-    supervisor = Supervisor(redis, plan, Backoff(0.01, 0.05), only={ev.slug})  # type: ignore[arg-type]
+    supervisor = Supervisor(redis, plan, Backoff(0.01, 5.0), only={ev.slug})  # type: ignore[arg-type]
     stop = asyncio.Event()
     task = asyncio.create_task(supervisor.run(stop))
 

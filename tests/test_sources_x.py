@@ -141,7 +141,7 @@ async def test_supervised_connector_recovers_after_failures(rig: XRig, redis: Re
         await (await rig.connector(redis)).run()
 
     supervisor = Supervisor(redis, lambda e: {"x": ("x", plan_runner)},
-                            Backoff(first=0.01, longest=0.05), only={rig.slug})
+                            Backoff(first=0.01, longest=5.0), only={rig.slug})
     stop = asyncio.Event()
     task = asyncio.create_task(supervisor.run(stop))
     try:
