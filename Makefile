@@ -20,8 +20,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check wall moderator_tui tests benchmarks
 	$(VENV)/bin/mypy wall moderator_tui
 
+# In parallel, one worker per core (pytest-xdist); a test file stays on one worker, so its
+# module-scoped server starts once. `make test JOBS=0` runs the suite in this one process.
+JOBS ?= auto
 test: lint
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n $(JOBS) --dist loadfile
 
 # Sized by flags, e.g. make bench ARGS="--workers 1,2,4,8 --phones 2000 --rate 150000"
 # (also --walls, --posts-connections, --quick, --only NAME..., --json FILE).
