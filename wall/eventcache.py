@@ -4,8 +4,8 @@ Ten thousand audience sockets opening within a minute would otherwise each read 
 the event's meta hash, and keep their own copy for as long as they stay open; here they
 share one `Event` per event and second, and the requests that find it stale together wait
 for one read (a room posting at once would otherwise each read it when the second turns).
-Status changes do not wait for it: sockets follow
-them live through the hub (`EventChannel.status`, from the feed's status entries).
+Status changes do not wait for it: sockets follow them live through the hub
+(`EventChannel.status`, from the feed's status entries).
 """
 
 from __future__ import annotations
@@ -37,9 +37,14 @@ class EventCache:
         read = self._reading.get(slug)
         if read is None:
             read = self._reading[slug] = asyncio.create_task(self._read(slug))
-            read.add_done_callback(lambda _: self._reading.pop(slug, None))
+            read.add_done_callback(lambda task: self._done(slug, task))
         # shield: a caller that gives up (its client left) does not cancel the others' read.
         return await asyncio.shield(read)
+
+    def _done(self, slug: str, read: asyncio.Task[Event | None]) -> None:
+        self._reading.pop(slug, None)
+        if not read.cancelled():
+            read.exception()  # retrieved here too: every waiter may have given up
 
     async def _read(self, slug: str) -> Event | None:
         now = time.monotonic()
