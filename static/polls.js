@@ -63,36 +63,49 @@
   }
 
   // ---- choice polls: one bar per option ----
+  // The rows are built once per poll and then updated in place: a tally arriving while a
+  // finger is on an option, or while the keyboard or a screen reader is on it, must not
+  // replace the button under it (the tap would be lost, the focus thrown to the page).
+  function optionRow(o, i) {
+    const li = el("li", "poll-option");
+    li.dataset.index = String(i);
+    const label = el(onWall ? "div" : "button", "option-label");
+    label.append(el("span", "option-letter", LETTERS[i]), " ", el("span", "option-text", o.text));
+    if (!onWall) {
+      label.type = "button";
+      label.addEventListener("click", () => vote({ option: i }, LETTERS[i]));
+    }
+    const track = el("div", "bar");
+    track.append(el("div", "bar-fill"));
+    const figures = el("p", "option-figures");
+    figures.append(el("strong", "option-percent"), el("span", "option-votes"));
+    li.append(label, track, figures);
+    return li;
+  }
+
   function drawOptions(p) {
+    const key = JSON.stringify([p.id, p.options.map((o) => o.text)]);
+    if (bars.dataset.key !== key) {
+      bars.replaceChildren(...p.options.map((o, i) => optionRow(o, i)));
+      bars.dataset.key = key;
+    }
     const mine = myVote(p.id);
     const sum = p.total || p.options.reduce((s, o) => s + o.votes, 0);
-    const rows = p.options.map((o, i) => {
-      const li = el("li", "poll-option");
-      li.dataset.index = String(i);
-      li.dataset.votes = String(o.votes);
+    const rows = [...bars.children];
+    rows.forEach((li, i) => {
+      const o = p.options[i];
       const pct = percent(o.votes, sum);
-      const label = el(onWall ? "div" : "button", "option-label");
-      label.append(el("span", "option-letter", LETTERS[i]), " ", el("span", "option-text", o.text));
+      li.dataset.votes = String(o.votes);
+      li.dataset.percent = String(pct);
+      li.classList.toggle("mine", mine === String(i));
+      const label = li.querySelector(".option-label");
       if (!onWall) {
-        label.type = "button";
         label.disabled = p.status !== "open" || root.dataset.status === "closed";
         label.setAttribute("aria-pressed", mine === String(i) ? "true" : "false");
-        label.addEventListener("click", () => vote({ option: i }, LETTERS[i]));
       }
-      if (mine === String(i)) li.classList.add("mine");
-      const track = el("div", "bar");
-      const fill = el("div", "bar-fill");
-      track.append(fill);
-      const figures = el("p", "option-figures");
-      figures.append(el("strong", "option-percent", percentFormat.format(pct / 100)),
-        el("span", "option-votes", plural(o.votes, "{count} vote", "{count} votes")));
-      li.append(label, track, figures);
-      const previous = bars.querySelector(`[data-index="${i}"] .bar-fill`);
-      fill.style.width = previous ? previous.style.width : "0%";
-      li.dataset.percent = String(pct);
-      return li;
+      li.querySelector(".option-percent").textContent = percentFormat.format(pct / 100);
+      li.querySelector(".option-votes").textContent = plural(o.votes, "{count} vote", "{count} votes");
     });
-    bars.replaceChildren(...rows);
     const apply = () => rows.forEach((li) => {
       li.querySelector(".bar-fill").style.width = `${li.dataset.percent}%`;
     });

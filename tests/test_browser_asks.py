@@ -133,6 +133,39 @@ async def test_a_question_toggled_on_the_phone_is_posted_as_a_question(
     assert log.problems() == []
 
 
+async def test_tallies_arriving_keep_the_phones_option_buttons_focus_and_taps(
+        browser: Browser, server: ServerProcess, http: httpx.AsyncClient,
+        event: EventFixture) -> None:
+    """Votes from other phones update the bars in place: the option a keyboard (or screen
+    reader) user is on keeps the focus through every tally, and Enter then votes for it."""
+    res = await http.post(f"/api/events/{event.slug}/polls", headers=event.auth, json={
+        "question": "Quel horaire pour la réunion ?", "options": ["18 h", "19 h", "20 h"]})
+    poll_id = res.json()["id"]
+    await http.post(f"/api/events/{event.slug}/polls/{poll_id}/open", headers=event.auth)
+    phone, log = await open_page(browser, f"{server.url}/e/{event.slug}", width=390,
+                                 height=844)
+    option = phone.locator('.poll-option[data-index="2"] .option-label')
+    await expect(option).to_be_enabled(timeout=MS)
+    await option.focus()
+    await phone.evaluate("window.__focused = document.activeElement")
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as other:
+        for n in range(6):  # each vote from another phone: a `poll` frame to every phone
+            answer = await other.post(f"/api/events/{event.slug}/polls/{poll_id}/votes",
+                                      json={"option": n % 2})
+            assert answer.status_code == 202
+            other.cookies.clear()  # the next vote is another phone's
+    await expect(phone.locator('.poll-option[data-index="1"]')).to_have_attribute(
+        "data-votes", "3", timeout=MS)
+    assert await phone.evaluate(
+        "document.activeElement === window.__focused && document.activeElement.isConnected")
+    await phone.keyboard.press("Enter")
+    await expect(phone.locator('.poll-option[data-index="2"]')).to_have_class(
+        re.compile(r"\bmine\b"), timeout=MS)
+    shown = (await http.get(f"/api/events/{event.slug}/polls/{poll_id}")).json()
+    assert [o["votes"] for o in shown["options"]] == [3, 3, 1]
+    assert log.problems() == []
+
+
 async def test_a_poll_shows_live_bars_on_the_wall_and_the_phone(
         browser: Browser, server: ServerProcess, http: httpx.AsyncClient,
         event: EventFixture) -> None:
