@@ -51,43 +51,65 @@
     feedBox.before(box);
   }
 
-  function entry(q, rank) {
+  // A row is built once per question and then updated in place: votes arriving while a
+  // finger, the keyboard or a screen reader is on an upvote button must not replace it
+  // (the tap would be lost, the focus thrown to the page).
+  const drawn = new Map(); // id -> its row
+
+  function entry(q) {
     const li = el("li", "question");
     li.dataset.id = q.id;
-    li.dataset.votes = String(q.votes);
-    if (q.answer) li.dataset.answer = q.answer;
     const count = el(onWall ? "div" : "button", "q-votes");
-    const number = el("strong", "q-count", q.votes.toLocaleString(lang));
-    if (onWall) count.append(number, el("span", "q-unit", t(new Intl.PluralRules(lang).select(q.votes) === "one" ? "vote" : "votes")));
-    else count.append(el("span", "q-arrow", "▲"), number);
     if (!onWall) {
       count.type = "button";
-      count.setAttribute("aria-label", `${t("Upvote")} (${votesLabel(q.votes)})`);
-      count.setAttribute("aria-pressed", upvoted.has(q.id) ? "true" : "false");
-      count.disabled = upvoted.has(q.id) || root.dataset.status === "closed";
       count.addEventListener("click", () => upvote(q.id));
     }
     const body = el("div", "q-body");
-    body.append(el("p", "q-text", q.text));
-    const meta = el("p", "q-meta");
-    if (onWall) meta.append(el("span", "q-rank", `#${rank}`));
-    meta.append(el("span", "q-author", q.author || t("Anonymous")));
-    const answered = answerLabel(q);
-    if (answered) {
-      const badge = el("span", `q-answer q-${q.answer}`, answered);
-      meta.append(badge);
-      if (q.note) meta.append(el("span", "q-note", q.note));
-    }
-    body.append(meta);
+    body.append(el("p", "q-text", q.text), el("p", "q-meta"));
     li.append(count, body);
     return li;
   }
 
-  // Redraw in rank order; rows that stay move smoothly to their new place (FLIP).
+  function update(li, q, rank) {
+    li.dataset.votes = String(q.votes);
+    if (q.answer) li.dataset.answer = q.answer; else delete li.dataset.answer;
+    const count = li.querySelector(".q-votes");
+    const number = el("strong", "q-count", q.votes.toLocaleString(lang));
+    if (onWall) count.replaceChildren(number, el("span", "q-unit", t(new Intl.PluralRules(lang).select(q.votes) === "one" ? "vote" : "votes")));
+    else {
+      count.replaceChildren(el("span", "q-arrow", "▲"), number);
+      count.setAttribute("aria-label", `${t("Upvote")} (${votesLabel(q.votes)})`);
+      count.setAttribute("aria-pressed", upvoted.has(q.id) ? "true" : "false");
+      count.disabled = upvoted.has(q.id) || root.dataset.status === "closed";
+    }
+    const meta = li.querySelector(".q-meta");
+    meta.replaceChildren();
+    if (onWall) meta.append(el("span", "q-rank", `#${rank}`));
+    meta.append(el("span", "q-author", q.author || t("Anonymous")));
+    const answered = answerLabel(q);
+    if (answered) {
+      meta.append(el("span", `q-answer q-${q.answer}`, answered));
+      if (q.note) meta.append(el("span", "q-note", q.note));
+    }
+  }
+
+  // Redraw in rank order; rows that stay move smoothly to their new place (FLIP). Rows are
+  // moved around, not rebuilt; a focused one that had to move gets its focus back.
   function draw() {
     const before = new Map([...list.children].map((li) => [li.dataset.id, li.getBoundingClientRect()]));
+    const focused = document.activeElement;
     const rows = ranked().slice(0, onWall ? WALL_SHOWN : 50);
-    list.replaceChildren(...rows.map((q, i) => entry(q, i + 1)));
+    const nodes = rows.map((q, i) => {
+      let li = drawn.get(q.id);
+      if (!li) { li = entry(q); drawn.set(q.id, li); }
+      update(li, q, i + 1);
+      return li;
+    });
+    const shown = new Set(rows.map((q) => q.id));
+    for (const id of [...drawn.keys()]) if (!shown.has(id)) drawn.delete(id);
+    nodes.forEach((li, i) => { if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null); });
+    while (list.children.length > nodes.length) list.lastElementChild.remove();
+    if (focused && focused !== document.activeElement && list.contains(focused)) focused.focus({ preventScroll: true });
     if (onWall) fitRows();
     empty.hidden = rows.length > 0;
     root.dataset.questions = String(byId.size);

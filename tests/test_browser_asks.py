@@ -106,6 +106,37 @@ async def test_two_hundred_phones_upvoting_at_once_give_exact_counts_everywhere(
     assert wall_log.problems() == [] and phone_log.problems() == []
 
 
+async def test_upvotes_arriving_keep_the_focus_on_a_phones_upvote_button(
+        browser: Browser, server: ServerProcess, http: httpx.AsyncClient,
+        event: EventFixture) -> None:
+    """Other phones' upvotes move counts and ranks in place: the upvote button a keyboard
+    (or screen reader) user is on keeps the focus, even when its row changes rank, and
+    Enter then counts that upvote."""
+    first, second = [await asked(http, event, text) for text in QUESTIONS[:2]]
+    phone, log = await open_page(browser, f"{server.url}/e/{event.slug}", width=390,
+                                 height=844)
+    button = phone.locator(f'#question-list > .question[data-id="{second}"] .q-votes')
+    await expect(button).to_be_enabled(timeout=MS)
+    await button.focus()
+    await phone.evaluate("window.__focused = document.activeElement")
+    for target, times in ((first, 3), (second, 5)):  # the second one overtakes the first
+        for _ in range(times):
+            async with httpx.AsyncClient(base_url=server.url, timeout=30) as other:
+                answer = await other.post(f"/api/events/{event.slug}/items/{target}/votes")
+                assert answer.status_code == 200, answer.text
+    await expect(phone.locator("#question-list > .question").first).to_have_attribute(
+        "data-id", second, timeout=MS)
+    await expect(phone.locator(f'.question[data-id="{first}"]')).to_have_attribute(
+        "data-votes", "3", timeout=MS)
+    assert await phone.evaluate(
+        "document.activeElement === window.__focused && document.activeElement.isConnected")
+    await phone.keyboard.press("Enter")
+    await expect(phone.locator(f'.question[data-id="{second}"]')).to_have_attribute(
+        "data-votes", "6", timeout=MS)
+    await expect(button).to_be_disabled()
+    assert log.problems() == []
+
+
 async def test_a_question_toggled_on_the_phone_is_posted_as_a_question(
         browser: Browser, server: ServerProcess, http: httpx.AsyncClient,
         event: EventFixture) -> None:
