@@ -15,7 +15,7 @@ from typing import Any
 from wall.i18n import gettext
 from wall.models import DEFAULT_REACTIONS, HASHTAG_SOURCES, MODES, STATUSES
 from wall.theme import COLOUR_KEYS, LOW_PAIR, clean_theme, low_contrast, valid_colour
-from wall.timezones import valid_timezone
+from wall.timezones import MAX_NAME, UNKNOWN_ZONE, valid_timezone
 
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 HASHTAG = re.compile(r"^\w{1,60}$")
@@ -133,9 +133,7 @@ def check_settings(body: dict[str, Any], lang: str = "en") -> tuple[dict[str, An
     if "timezone" in body:
         zone = body["timezone"]
         if not valid_timezone(zone):
-            problems.append(("timezone", "unknown time zone: {value} (an IANA name such as "
-                                         "Europe/Paris or America/Montreal)",
-                             {"value": str(zone)[:64]}))
+            problems.append(("timezone", UNKNOWN_ZONE, {"value": str(zone)[:MAX_NAME]}))
         else:
             changes["timezone"] = zone
     return changes, problems

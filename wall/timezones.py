@@ -17,6 +17,9 @@ from wall.models import DEFAULT_TIMEZONE
 
 NOT_PLACES = frozenset({"localtime", "posixrules", "Factory"})
 MAX_NAME = 64
+# The refusal of a name, wherever it is given (settings, `clameur event`, `clameur report`,
+# the store): an English msgid, translated where a person reads it in their language.
+UNKNOWN_ZONE = "unknown time zone: {value} (an IANA name such as Europe/Paris or America/Montreal)"
 
 
 @cache

@@ -16,13 +16,12 @@ from wall.reporting.stats import Report, build
 from wall.store.client import Client
 from wall.store.events import get_event
 from wall.store.reportlinks import LINK_SECONDS, OPERATOR, create_link
-from wall.timezones import valid_timezone
+from wall.timezones import UNKNOWN_ZONE, valid_timezone
 
 
 def _zone(value: str) -> str:
     if not valid_timezone(value):
-        raise argparse.ArgumentTypeError(f"unknown time zone {value!r}: use an IANA name "
-                                         "such as Europe/Paris, America/Montreal or UTC")
+        raise argparse.ArgumentTypeError(UNKNOWN_ZONE.format(value=value))
     return value
 
 

@@ -9,7 +9,7 @@ from wall.store import keys
 from wall.store.client import Client
 from wall.store.status import announce_status
 from wall.theme import ThemeError, check_theme
-from wall.timezones import valid_timezone
+from wall.timezones import UNKNOWN_ZONE, valid_timezone
 
 
 class EventError(ValueError):
@@ -102,5 +102,4 @@ def _check_theme(theme: object) -> None:
 def _check_timezone(name: str) -> None:
     """An IANA zone this machine knows, spelt exactly (wall/timezones.py)."""
     if not valid_timezone(name):
-        raise EventError(f"unknown time zone {name!r}: use an IANA name such as "
-                         "Europe/Paris or America/Montreal")
+        raise EventError(UNKNOWN_ZONE.format(value=name))
