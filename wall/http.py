@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
 
 MAX_JSON_BODY = 8 * 1024
 # Deeper JSON than any route reads is refused before anything walks it.
@@ -66,6 +67,21 @@ class TooMany(ApiError):
                          headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
 
 
+class AsgiEndpoint:
+    """A route's endpoint written against ASGI itself, `handler(scope, receive, send)`:
+    Starlette calls an endpoint that is not a function as an ASGI app, without building a
+    Request and rendering a Response around it. Errors it raises before answering are
+    rendered by the app's handlers, as any route's."""
+
+    __slots__ = ("handler",)
+
+    def __init__(self, handler: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.handler(scope, receive, send)
+
+
 def error(status: int, code: str, message: str, headers: Mapping[str, str] | None = None,
           **extra: Any) -> JSONResponse:
     return JSONResponse({"error": code, "message": message, **extra}, status_code=status,
@@ -84,12 +100,17 @@ async def read_body(request: Request, limit: int) -> bytes:
     """The body, refused with 413 past `limit` bytes (counted as it streams in) and with 408
     when it does not arrive within the read timeout: a client that sends its headers then
     trickles (or stalls) its body must not hold a connection and a task for ever."""
-    declared = request.headers.get("content-length")
+    return await receive_body(request.receive, request.headers.get("content-length"), limit,
+                              _read_timeout(request.scope))
+
+
+async def receive_body(receive: Receive, declared: str | None, limit: int,
+                       timeout: float) -> bytes:
+    """`read_body` on the ASGI `receive` itself, `declared` the Content-Length header."""
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise BodyError(413, f"the body is larger than {limit} bytes")
     body = b""
-    receive = request.receive  # what Request.stream() reads, without an async generator
-    deadline = _Deadline(_read_timeout(request))
+    deadline = _Deadline(timeout)
     try:
         while True:
             message = await receive()
@@ -134,10 +155,10 @@ class _Deadline:
         return self.expired and self.task.uncancel() <= self.cancelling
 
 
-def _read_timeout(request: Request) -> float:
+def _read_timeout(scope: Scope) -> float:
     try:
-        return float(request.app.state.clameur.settings.read_timeout_seconds)
-    except (AttributeError, ValueError):
+        return float(scope["app"].state.clameur.settings.read_timeout_seconds)
+    except (AttributeError, KeyError, ValueError):
         return DEFAULT_READ_TIMEOUT
 
 
@@ -216,25 +237,35 @@ async def read_json_object(request: Request, limit: int = MAX_JSON_BODY) -> dict
     A refused body counts against the caller's address (`post_ip`) like a post would, so a
     client sending garbage meets the same 429 as one sending posts, before any other work.
     """
+    headers = request.headers
+    return await receive_json_object(request.scope, request.receive,
+                                     headers.get("content-type", ""),
+                                     headers.get("content-length"), limit)
+
+
+async def receive_json_object(scope: Scope, receive: Receive, content_type: str,
+                              declared: str | None, limit: int = MAX_JSON_BODY
+                              ) -> dict[str, Any]:
+    """`read_json_object` on the ASGI scope and `receive`, with the Content-Type and
+    Content-Length headers already read."""
     try:
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if ctype != "application/json":
+        if content_type.split(";")[0].strip().lower() != "application/json":
             raise BodyError(415, "send the body as application/json")
-        data = parse_json(await read_body(request, limit))
+        data = parse_json(await receive_body(receive, declared, limit, _read_timeout(scope)))
         if not isinstance(data, dict):
             raise BodyError(400, "the body must be a JSON object")
         return data
     except BodyError:
-        await _count_refusal(request)
+        await _count_refusal(scope)
         raise
 
 
-async def _count_refusal(request: Request) -> None:
-    from wall.appstate import app_state
-
-    slug = request.path_params.get("slug", "")
-    if not slug or request.client is None:
+async def _count_refusal(scope: Scope) -> None:
+    slug = scope.get("path_params", {}).get("slug", "")
+    client = scope.get("client")
+    if not slug or not client:
         return
-    limited = await app_state(request).limiter.hit(slug, [("post_ip", request.client.host)])
+    limiter = scope["app"].state.clameur.limiter
+    limited = await limiter.hit(slug, [("post_ip", client[0])])
     if limited is not None:
         raise TooMany(limited.retry_after)

@@ -61,10 +61,14 @@ def device_id(request: HTTPConnection) -> tuple[str, bool]:
 def signed_device(request: HTTPConnection) -> str:
     """The device id of a valid signed cookie ("" without one); a WebSocket has the cookie
     its upgrade request carried."""
-    cookie = request.cookies.get(DEVICE_COOKIE, "")
+    return unsigned_device(app_state(request).secret, request.cookies.get(DEVICE_COOKIE, ""))
+
+
+def unsigned_device(secret: str, cookie: str) -> str:
+    """The device id in a signed device cookie's value, "" when it is not one of ours."""
     if cookie:
         try:
-            return device_signer(app_state(request).secret).unsign(cookie).decode()
+            return device_signer(secret).unsign(cookie).decode()
         except (BadSignature, UnicodeDecodeError):
             pass
     return ""
@@ -75,15 +79,21 @@ _COOKIE_TAIL = f"; HttpOnly; Max-Age={365 * 86400}; Path=/; SameSite=lax"
 
 
 def set_device_cookie(request: Request, response: Response, device: str) -> None:
-    signed = device_signer(app_state(request).secret).sign(device).decode()
-    secure = request.scope.get("scheme") == "https"
+    response.raw_headers.append(device_cookie(app_state(request).secret, device,
+                                              request.scope.get("scheme") == "https"))
+
+
+def device_cookie(secret: str, device: str, secure: bool) -> tuple[bytes, bytes]:
+    """The `Set-Cookie` header of a device's signed cookie, as Starlette's `set_cookie`
+    writes it, without building a SimpleCookie per post."""
+    signed = device_signer(secret).sign(device).decode()
     if not _COOKIE_SAFE.fullmatch(signed):  # never for our ids; http.cookies would quote
+        response = Response()
         response.set_cookie(DEVICE_COOKIE, signed, max_age=365 * 86400, httponly=True,
                             samesite="lax", secure=secure)
-        return
-    # The header Starlette's set_cookie writes, without building a SimpleCookie per post.
+        return response.raw_headers[-1]
     value = f"{DEVICE_COOKIE}={signed}{_COOKIE_TAIL}{'; Secure' if secure else ''}"
-    response.raw_headers.append((b"set-cookie", value.encode("latin-1")))
+    return (b"set-cookie", value.encode("latin-1"))
 
 
 def client_ip(request: HTTPConnection) -> str:

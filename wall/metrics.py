@@ -48,6 +48,24 @@ class Metrics:
         self.limited = Counter("clameur_rate_limited", "Requests refused or dropped by a limit",
                                ["entry"], registry=self.registry)
         self.registry.register(_HubCollector(hub))
+        # Children by labels, looked up once: `labels()` takes a lock and checks its
+        # arguments on every call (a few µs of every post).
+        self._children: dict[tuple[str, ...], Counter] = {}
+
+    def count_item(self, source: str, outcome: str) -> None:
+        """One item received from `source`: accepted, duplicate or invalid."""
+        self._child(self.items, "item", source, outcome).inc()
+
+    def count_limited(self, entry: str, amount: int = 1) -> None:
+        """`amount` requests (or taps) of `entry` refused or dropped by a rate limit."""
+        self._child(self.limited, "limited", entry).inc(amount)
+
+    def _child(self, counter: Counter, name: str, *labels: str) -> Counter:
+        key = (name, *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = counter.labels(*labels)
+        return child
 
 
 class _EventsCollector(Collector):

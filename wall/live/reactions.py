@@ -185,7 +185,7 @@ class ReactionCounter:
         if self.metrics is not None:
             self.metrics.taps.inc(sum(applied.delta.values()))
             if applied.cut:
-                self.metrics.limited.labels("reaction").inc(applied.cut)
+                self.metrics.count_limited("reaction", applied.cut)
 
     def held_minutes(self) -> int:
         return sum(len(e.held) for e in self._events.values())
