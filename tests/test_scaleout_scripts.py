@@ -1,5 +1,6 @@
 """Lua scripts are called by SHA1 (EVALSHA) and reloaded when Redis has forgotten them;
-inserts made together share a pipeline; commands are packed by hiredis as redis-py would."""
+inserts made together go as one call of the batched script, each with its own reply;
+commands are packed by hiredis as redis-py would."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 from redis.asyncio.connection import Connection
-from redis.exceptions import DataError
+from redis.exceptions import DataError, ResponseError
 
 from tests.conftest import EventFixture, make_event
 from tests.support.clients import approved
@@ -20,17 +21,17 @@ from wall.redis_server import EmbeddedRedis
 from wall.store import keys
 from wall.store.batch import MAX_BATCH
 from wall.store.client import StoreError
-from wall.store.inbox import _INSERT_SCRIPT, insert_item
+from wall.store.inbox import _INSERT_BATCHED, Inserted, insert_item
 
 
 async def test_posts_and_decisions_survive_a_script_flush(
         http: httpx.AsyncClient, event: EventFixture, redis: Redis) -> None:
     """After SCRIPT FLUSH (as after a Redis restart) the next post and approval reload them."""
     first = await approved(http, event.slug, "avant", event.token)
-    assert (await redis.script_exists(_INSERT_SCRIPT.sha)) == [True]
+    assert (await redis.script_exists(_INSERT_BATCHED.batched.sha)) == [True]
     await redis.script_flush()
     second = await approved(http, event.slug, "après", event.token)
-    assert (await redis.script_exists(_INSERT_SCRIPT.sha)) == [True]
+    assert (await redis.script_exists(_INSERT_BATCHED.batched.sha)) == [True]
     feed = await redis.xrange(keys.feed(event.slug))
     assert [fields["id"] for _, fields in feed] == [first, second]
 
@@ -57,6 +58,23 @@ async def test_inserts_made_together_each_get_their_own_reply(
     assert mixed[0].refused == "closed" and mixed[1].created
 
 
+async def test_a_call_that_fails_in_a_batch_fails_alone(
+        event: EventFixture, redis: Redis) -> None:
+    """Inserts for two events sent together, one event's keys broken (a string where a
+    hash is): its calls fail with Redis's error, each; the other event's are stored once,
+    as if each call had gone alone."""
+    broken = await make_event(redis)
+    await redis.set(keys.seen(broken.slug), "not a hash")
+    calls = [insert_item(redis, _item(event.slug if n % 2 else broken.slug, n))
+             for n in range(20)]
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    good, bad = results[1::2], results[0::2]
+    assert all(isinstance(r, Inserted) and r.created for r in good), good
+    assert all(isinstance(r, ResponseError) and "WRONGTYPE" in str(r) for r in bad), bad
+    assert await redis.xlen(keys.inbox(event.slug)) == 10
+    assert await redis.xlen(keys.inbox(broken.slug)) == 0
+
+
 async def test_inserts_made_together_after_a_script_flush_are_stored_once(
         event: EventFixture, redis: Redis) -> None:
     """NOSCRIPT in a shared pipeline: each call is sent again in full, stored once."""
@@ -65,7 +83,7 @@ async def test_inserts_made_together_after_a_script_flush_are_stored_once(
     results = await asyncio.gather(*(insert_item(redis, i) for i in items))
     assert all(r.created for r in results) and len({r.id for r in results}) == 20
     assert await redis.xlen(keys.inbox(event.slug)) == 20
-    assert (await redis.script_exists(_INSERT_SCRIPT.sha)) == [True]
+    assert (await redis.script_exists(_INSERT_BATCHED.batched.sha)) == [True]
 
 
 async def test_inserts_made_while_a_pipeline_is_out_go_in_the_next(

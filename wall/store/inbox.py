@@ -47,7 +47,7 @@ local flags = redis.call('HMGET', KEYS[6], ARGV[8] .. '|banned', ARGV[8] .. '|tr
 return {1, ARGV[2], flags[1] or '', flags[2] or ''}
 """
 _INSERT_SCRIPT = LuaScript(_INSERT)
-# Posts arriving together share one pipeline (wall/store/batch.py).
+# Posts arriving together go to Redis as one call (wall/store/batch.py).
 _INSERT_BATCHED = BatchedScript(_INSERT_SCRIPT)
 
 

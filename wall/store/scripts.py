@@ -25,9 +25,3 @@ class LuaScript:
             return await redis.evalsha(self.sha, len(keys), *keys, *args)  # type: ignore[misc]
         except NoScriptError:
             return await redis.eval(self.source, len(keys), *keys, *args)  # type: ignore[misc]
-
-    def command(self, keys: list[str], args: list[Any]) -> tuple[Any, ...]:
-        """A call by SHA1 as a command's arguments, for a pipeline written by hand
-        (wall/store/batch.py); its reply is a NoScriptError when Redis lacks the script
-        (then call it alone)."""
-        return ("EVALSHA", self.sha, len(keys), *keys, *args)
