@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from starlette.requests import Request
 
-from wall.http import ApiError, read_body
+from wall.http import ApiError, read_body, receive_body
 
 DEADLINE = 0.05
 
@@ -59,3 +59,35 @@ async def test_a_cancellation_from_outside_stays_one() -> None:
     with pytest.raises(ApiError) as too_big:
         await read_body(request, 100)
     assert too_big.value.status_code == 413
+
+
+async def test_stalled_bodies_are_refused_each_at_its_own_deadline() -> None:
+    """One timer serves every read of the loop: stalled reads with different deadlines,
+    started together, are refused in deadline order, each no sooner than its own; a read
+    that completes meanwhile is answered and never cancelled."""
+    loop = asyncio.get_running_loop()
+
+    async def stalled(seconds: float) -> float:
+        started = loop.time()
+        with pytest.raises(ApiError) as refused:
+            await receive_body(_request([{"type": "http.request", "body": b"{",
+                                          "more_body": True}]).receive, None, 100, seconds)
+        assert refused.value.status_code == 408
+        return loop.time() - started
+
+    async def completes() -> bytes:
+        messages = [{"type": "http.request", "body": b"{}", "more_body": True},
+                    {"type": "http.request", "body": b""}]
+
+        async def receive() -> dict[str, Any]:
+            await asyncio.sleep(DEADLINE)
+            return messages.pop(0)
+
+        body = await receive_body(receive, None, 100, DEADLINE * 10)
+        await asyncio.sleep(DEADLINE * 12)  # past its deadline: nothing cancels this task
+        return body
+
+    late, early, done = await asyncio.gather(stalled(DEADLINE * 4), stalled(DEADLINE),
+                                             completes())
+    assert DEADLINE <= early < late and late >= DEADLINE * 4
+    assert done == b"{}"

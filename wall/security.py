@@ -65,6 +65,7 @@ class SecurityMiddleware:
                  allowed_origins: str = "") -> None:
         self.app = app
         self.headers = security_headers(frame_ancestors)
+        self.headers_but_csp = [h for h in self.headers if h[0] != CSP_HEADER]
         self.allowed = {o.strip().rstrip("/") for o in allowed_origins.split(",") if o.strip()}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -91,12 +92,16 @@ class SecurityMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = message.get("headers", [])
+                headers = list(message.get("headers", ()))
                 # A page with its own CSP (an event's wall that may be framed by the sites
                 # its organiser named: wall/routes/pages.py) keeps it; the others get ours.
-                own = any(name.lower() == CSP_HEADER for name, _ in headers)
-                message["headers"] = [*headers, *(h for h in self.headers
-                                                     if not own or h[0] != CSP_HEADER)]
+                for name, _ in headers:
+                    if name.lower() == CSP_HEADER:
+                        headers += self.headers_but_csp
+                        break
+                else:
+                    headers += self.headers
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
