@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+from tests.support.frames import frames
 from tests.support.timing import timeout
 from wall.live.hub import REACTIONS_INTERVAL, Hub
 from wall.live.subscription import Frame, Subscription
@@ -56,19 +57,19 @@ async def test_frames_come_out_in_the_order_offered() -> None:
                frame(3)]
     for f in [*offered, END]:
         sub.offer(f)
-    assert await until_end(sub.frames()) == [text for _, text in offered]
+    assert await until_end(frames(sub)) == [text for _, text in offered]
 
 
 async def test_a_waiting_reader_is_woken_by_the_next_frame() -> None:
     """A reader with nothing to send waits, and gets each frame as soon as it is offered."""
     sub = Subscription(bound=10)
-    frames = sub.frames()
-    first = asyncio.ensure_future(anext(frames))
+    reader = frames(sub)
+    first = asyncio.ensure_future(anext(reader))
     await asyncio.sleep(0)  # the reader is now waiting on an empty queue
     assert not first.done()
     sub.offer(frame(1))
     assert await asyncio.wait_for(first, timeout()) == "feed 1-0"
-    second = asyncio.ensure_future(anext(frames))
+    second = asyncio.ensure_future(anext(reader))
     sub.offer(unplaced("decision"))
     assert await asyncio.wait_for(second, timeout()) == "decision"
 
@@ -95,14 +96,14 @@ async def test_overflow_calls_on_overflow_once_and_ends_the_frames() -> None:
         sub.offer(frame(n + 1))
     sub.offer(END)
     assert calls == ["dropped"]
-    assert await asyncio.wait_for(every(sub.frames()), timeout()) == []
+    assert await asyncio.wait_for(every(frames(sub)), timeout()) == []
 
 
 async def test_a_waiting_reader_ends_when_its_client_overflows() -> None:
     """A reader blocked on an empty queue is woken and finishes when the client overflows
     (bound 0: the first frame overflows)."""
     sub = Subscription(bound=0)
-    read = asyncio.ensure_future(every(sub.frames()))
+    read = asyncio.ensure_future(every(frames(sub)))
     await asyncio.sleep(0)  # the reader is now waiting on an empty queue
     assert not read.done()
     sub.offer(frame(1))
@@ -115,7 +116,7 @@ async def test_overflow_without_a_callback_still_drops_the_client() -> None:
     sub.offer(frame(1))
     sub.offer(frame(2))
     assert sub.overflowed
-    assert await asyncio.wait_for(every(sub.frames()), timeout()) == []
+    assert await asyncio.wait_for(every(frames(sub)), timeout()) == []
 
 
 async def test_a_slow_client_overflows_while_a_reading_one_gets_everything() -> None:
@@ -125,7 +126,7 @@ async def test_a_slow_client_overflows_while_a_reading_one_gets_everything() -> 
     dropped: list[str] = []
     fast.on_overflow = lambda: dropped.append("fast")
     slow.on_overflow = lambda: dropped.append("slow")
-    fast_frames = fast.frames()
+    fast_frames = frames(fast)
     received = []
     for n in range(1, 21):
         for sub in (fast, slow):
@@ -143,7 +144,7 @@ async def test_frames_at_or_before_the_last_position_are_skipped() -> None:
     for f in (frame(4, 9), frame(5), frame(5, 1), frame(6), frame(6), frame(5, 2),
               frame(7), END):
         sub.offer(f)
-    assert await until_end(sub.frames()) == ["feed 5-1", "feed 6-0", "feed 7-0"]
+    assert await until_end(frames(sub)) == ["feed 5-1", "feed 6-0", "feed 7-0"]
     assert sub.last_position == (7, 0)
 
 
@@ -154,7 +155,7 @@ async def test_unplaced_frames_are_never_skipped_as_old() -> None:
     sub.last_position = (9, 0)
     for f in (unplaced("queued"), frame(3), unplaced("decision"), unplaced("decision"), END):
         sub.offer(f)
-    assert await until_end(sub.frames()) == ["queued", "decision", "decision"]
+    assert await until_end(frames(sub)) == ["queued", "decision", "decision"]
     assert sub.last_position == (9, 0)
 
 
@@ -233,7 +234,7 @@ class Listener:
 
     def __init__(self, sub: Subscription) -> None:
         self.sub = sub
-        self.frames = sub.frames()
+        self.frames = frames(sub)
         self.received: list[dict[str, Any]] = []
 
     async def next(self, *types: str) -> dict[str, Any]:
@@ -378,11 +379,11 @@ async def test_a_slow_client_is_dropped_while_the_others_get_everything() -> Non
         sent, got = [], []
         for n in range(20):  # the readers keep up: each entry is read before the next
             sent.append(backend.approve(f"message {n}")[0])
-            frames = await asyncio.gather(*(reader.next() for reader in readers))
-            got.append([f["position"] for f in frames])
+            latest = await asyncio.gather(*(reader.next() for reader in readers))
+            got.append([f["position"] for f in latest])
         assert got == [[position, position] for position in sent]
         assert dropped == ["slow"]
-        assert await asyncio.wait_for(every(slow.frames()), timeout()) == []
+        assert await asyncio.wait_for(every(frames(slow)), timeout()) == []
         assert not fast.overflowed and not also_fast.overflowed
     await hub.close()
 

@@ -11,6 +11,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from tests.conftest import EventFixture
+from tests.support.frames import frames
 from tests.support.timing import timeout
 from wall.live.hub import Hub
 from wall.live.presence import DeskPresence
@@ -43,15 +44,15 @@ async def test_a_decision_frame_carries_the_decided_item(
     hub = Hub(FeedBackend(redis))
     try:
         async with hub.subscribe(event.slug, "moderator") as sub:
-            frames = sub.frames()
+            reader = frames(sub)
             item = Item(id=new_item_id(), event=event.slug, source="web", source_id="s1",
                         author="Ana", text="Bonsoir", received_at=utc_now_iso(),
                         author_key="web:ana000000000000001")
             await insert_item(redis, item)
-            queued = await next_frame(frames, "queued")
+            queued = await next_frame(reader, "queued")
             assert (queued["item"]["id"], queued["state"]) == (item.id, "pending")
             await decide(redis, event.slug, item.id, "approve", by="alice")
-            decision = await next_frame(frames, "decision")
+            decision = await next_frame(reader, "decision")
             assert (decision["id"], decision["by"], decision["from"], decision["to"]) == (
                 item.id, "alice", "pending", "approved")
             assert decision["item"] == item.__dict__
@@ -66,13 +67,13 @@ async def test_one_loop_beats_every_moderator_of_the_process(
     hub = Hub(FeedBackend(redis))
     try:
         async with hub.subscribe(event.slug, "moderator") as first:
-            frames = first.frames()
+            reader = frames(first)
             async with hub.subscribe(event.slug, "moderator") as second:
-                for sub_frames in (frames, second.frames()):
+                for sub_frames in (reader, frames(second)):
                     while (await next_frame(sub_frames, "counters"))["moderators"] != 2:
                         pass
                 assert desk_loops(event.slug) == 1
-            while (await next_frame(frames, "counters"))["moderators"] != 1:
+            while (await next_frame(reader, "counters"))["moderators"] != 1:
                 pass
         assert await moderators_online(redis, event.slug) == 0
         assert desk_loops(event.slug) == 0

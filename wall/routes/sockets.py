@@ -71,7 +71,7 @@ async def _catch_up(ws: WebSocket, sub: Subscription, slug: str) -> None:
 
 
 async def _send_loop(ws: WebSocket, sub: Subscription) -> None:
-    async for text in sub.frames():
+    while (text := await sub.next_frame()) is not None:
         await ws.send_text(text)
 
 
