@@ -137,8 +137,8 @@ async def receive_body(receive: Receive, declared: str | None, limit: int,
 class _Deadlines:
     """What `asyncio.timeout` does for the tasks of one loop reading a body, for a fraction
     of its cost: one timer, set for the earliest deadline, cancels the tasks past theirs
-    (a timer per request, armed and cancelled, was a thirtieth of a post's CPU; under load
-    the timer set for the oldest read fires about once per read timeout).
+    (a timer per request, armed and cancelled, was 3–5 % of a post's CPU; under load the
+    timer set for the oldest read fires about once per read timeout).
     `passed(task)`, in the task's `except CancelledError`, says whether that cancellation
     was a deadline's (and consumes it, as asyncio.timeout's exit does: a cancellation from
     outside, pending at the same time, still propagates)."""

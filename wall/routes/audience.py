@@ -72,7 +72,7 @@ async def create_post(scope: Scope, receive: Receive, send: Send) -> None:
 
     Written against ASGI itself, the one route that is: it is the hottest of the server
     (a room posting at once), and Starlette's request and response objects, built and
-    rendered per post, were a fifth of its cost (docs/performance.md). Refusals are raised
+    rendered per post, were about a tenth of its cost (docs/performance.md). Refusals are raised
     as everywhere else and rendered by the app's handlers."""
     state: AppState = scope["app"].state.clameur
     event = await state.events.get(scope["path_params"]["slug"])
