@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from wall.http import Invalid
 from wall.models import MAX_TEXT, Event, Item
 from wall.moderation.rules import content_verdict
-from wall.moderation.text import normalise_name, normalise_text
+from wall.moderation.text import JOINERS, normalise_name, normalise_text
 from wall.moderation.wordlist import first_match, fold, matcher
 from wall.routes._shared import reaction_counts
 from wall.store.feed import feed_message, valid_position
@@ -22,11 +22,18 @@ EVENT = Event(slug="e", title="t")
 
 @given(st.text())
 def test_normalised_text_is_nfc_visible_and_stable(text: str) -> None:
-    """The normaliser's output is NFC, has no controls or bidi overrides, and is a fixpoint."""
+    """The normaliser's output is NFC, has no controls or bidi overrides (zero-width joiners
+    only between two characters shown), and is a fixpoint."""
     out = normalise_text(text)
     assert unicodedata.is_normalized("NFC", out)
     assert not FORBIDDEN & set(out)
-    assert all(ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf") for ch in out)
+    assert all(ch == "\n" or ch in JOINERS or unicodedata.category(ch) not in ("Cc", "Cf")
+               for ch in out)
+    for n, ch in enumerate(out):  # a joiner only joins: one, between two characters shown
+        if ch in JOINERS:
+            assert 0 < n < len(out) - 1
+            assert not out[n - 1].isspace() and not out[n + 1].isspace()
+            assert out[n - 1] not in JOINERS and out[n + 1] not in JOINERS
     assert normalise_text(out) == out
     assert out == out.strip()
 

@@ -27,23 +27,38 @@ from wall.moderation.wordlist import _pattern, base_words, fold
 from wall.store import keys
 from wall.store.events import update_event
 
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
+_INVISIBLE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
+_JOINERS = "\u200c\u200d"
 
 
 def slow_normalise(text: str) -> str:
     """The normaliser before its fast paths: every step on every text."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _INVISIBLE.sub("", text)
-    text = "".join(ch for ch in text
-                   if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
+    text = "".join(ch for ch in text if ch == "\n" or ch in _JOINERS
+                   or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
+    text = _one_joiner_between_shown(text)
     text = re.sub(r"[ \t]+", " ", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return "\n".join(line.strip() for line in text.split("\n")).strip()
 
 
+def _one_joiner_between_shown(text: str) -> str:
+    out = []
+    for n, ch in enumerate(text):
+        if ch in _JOINERS:
+            before = out[-1] if out else " "
+            after = next((c for c in text[n + 1:] if c not in _JOINERS), " ")
+            if before.isspace() or before in _JOINERS or after.isspace():
+                continue
+        out.append(ch)
+    return "".join(out)
+
+
 def slow_fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(ch for ch in decomposed
+                   if not unicodedata.combining(ch) and ch not in _JOINERS)
 
 
 def flat_pattern(words: frozenset[str]) -> re.Pattern[str]:
@@ -58,7 +73,8 @@ def found(pattern: re.Pattern[str] | None, text: str) -> tuple[int, str] | None:
 
 
 TEXT = st.text(alphabet=st.sampled_from(list(
-    "ab Zé\u0301\n\r\t\u00a0\u3000\u2028\u200b\u202e\u00ad\ufeff\x00\x07ßŒ,.-")), max_size=20)
+    "ab Zé\u0301\n\r\t\u00a0\u3000\u2028\u200b\u200c\u200d\u202e\u00ad\ufeff\x00\x07ßŒ,.-"
+    )), max_size=20)
 
 
 def walk_refuses(data: object) -> bool:

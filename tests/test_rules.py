@@ -96,6 +96,23 @@ async def test_a_listed_word_holds_the_post_for_a_moderator_with_the_word_shown(
     assert rules == ["post-moderation"]  # the held post has no rule decision
 
 
+async def test_emoji_sequences_reach_the_queue_whole_and_a_joiner_splits_no_word(
+        http: httpx.AsyncClient, redis: Redis) -> None:
+    """Emoji written with zero-width joiners (a rainbow flag, a family, a woman raising her
+    hand) are stored and queued as sent; a joiner slipped inside a listed word still holds
+    the post with the word named; joiners with nothing to join are dropped."""
+    ev = await make_event(redis)
+    sent = "Fierté 🏳️\u200d🌈, familles 👩\u200d👩\u200d👧 et moi 🙋\u200d♀️"
+    kept = (await post(http, ev.slug, sent)).json()["id"]
+    split = (await post(http, ev.slug, "Quel con\u200dnard")).json()["id"]
+    stray = (await post(http, ev.slug, "\u200d Bonsoir \u200c")).json()["id"]
+    queue = (await http.get(f"/api/events/{ev.slug}/queue", headers=ev.auth)).json()["items"]
+    by_id = {i["id"]: i for i in queue}
+    assert by_id[kept]["text"] == sent and by_id[kept]["held"] == ""
+    assert by_id[split]["held"] == "wordlist:connard"
+    assert by_id[stray]["text"] == "Bonsoir"
+
+
 async def test_reject_mode_rejects_an_insult_with_its_rule_recorded(
         http: httpx.AsyncClient, redis: Redis) -> None:
     """wordlist=reject: a reviewed insult is rejected by the rule, recorded in the audit

@@ -15,6 +15,8 @@ import re
 import unicodedata
 from functools import cache
 
+from wall.moderation.text import JOINERS
+
 LANG_FILES = {"fr": "french.json", "en": "english.json"}
 LISTS = "lists"  # beside this module: insults.txt, ordinary.txt
 
@@ -24,7 +26,9 @@ def fold(text: str) -> str:
     if text.isascii():  # nothing to decompose, no accents: casefold is lower here
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # Joiners too: kept in the text between two letters, they must not split a word.
+    return "".join(ch for ch in decomposed
+                   if not unicodedata.combining(ch) and ch not in JOINERS)
 
 
 def read_list(name: str) -> frozenset[str]:
