@@ -38,6 +38,16 @@ def age(stamp: str, now: datetime) -> str:
     return _("{n} h").format(n=seconds // 3600)
 
 
+def list_age(stamp: str, now: datetime) -> str:
+    """`age` for a line of a list, redrawn only every half-minute: under a minute it says
+    "< 1 min" rather than seconds that would stand still (and disagree with the detail
+    pane, which shows them)."""
+    when = parse(stamp)
+    if when is not None and (now - when).total_seconds() < 60:
+        return _("< 1 min")
+    return age(stamp, now)
+
+
 @cache
 def event_zone(name: str) -> tzinfo:
     """The event's zone by its IANA name; UTC until the desk knows it (or for a name this

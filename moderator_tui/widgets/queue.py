@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from moderator_tui.ages import age
+from moderator_tui.ages import list_age
 from moderator_tui.i18n import _
 from moderator_tui.model import Item, source_label
 
@@ -32,7 +32,7 @@ def item_prompt(item: Item, now: datetime, selected: bool = False,
     text.append(source_label(item), style=f"bold {SOURCE_STYLES.get(source, 'white')}")
     text.append(" · ")
     text.append(str(item.get("author") or _("anonymous")), style="bold")
-    text.append(" · " + age(str(item.get("received_at", "")), now), style="dim")
+    text.append(" · " + list_age(str(item.get("received_at", "")), now), style="dim")
     media = item.get("media") or []
     if media:
         text.append(" · " + _("[{n} media]").format(n=len(media)), style="italic cyan")
