@@ -27,25 +27,33 @@ def parse(stamp: str) -> datetime | None:
 
 def age(stamp: str, now: datetime) -> str:
     """"12 s", "3 min", "2 h" — or "?" for an unreadable time."""
-    when = parse(stamp)
-    if when is None:
+    seconds = _seconds(stamp, now)
+    if seconds is None:
         return "?"
-    seconds = max(0, int((now - when).total_seconds()))
     if seconds < 60:
         return _("{n} s").format(n=seconds)
-    if seconds < 3600:
-        return _("{n} min").format(n=seconds // 60)
-    return _("{n} h").format(n=seconds // 3600)
+    return _minutes_or_hours(seconds)
 
 
 def list_age(stamp: str, now: datetime) -> str:
     """`age` for a line of a list, redrawn only every half-minute: under a minute it says
     "< 1 min" rather than seconds that would stand still (and disagree with the detail
     pane, which shows them)."""
+    seconds = _seconds(stamp, now)
+    if seconds is None:
+        return "?"
+    return _("< 1 min") if seconds < 60 else _minutes_or_hours(seconds)
+
+
+def _seconds(stamp: str, now: datetime) -> int | None:
     when = parse(stamp)
-    if when is not None and (now - when).total_seconds() < 60:
-        return _("< 1 min")
-    return age(stamp, now)
+    return None if when is None else max(0, int((now - when).total_seconds()))
+
+
+def _minutes_or_hours(seconds: int) -> str:
+    if seconds < 3600:
+        return _("{n} min").format(n=seconds // 60)
+    return _("{n} h").format(n=seconds // 3600)
 
 
 @cache

@@ -68,6 +68,17 @@ class TooMany(ApiError):
                          headers={"Retry-After": str(retry_after)}, retry_after=retry_after)
 
 
+def first_headers(scope: Scope, names: frozenset[bytes]) -> dict[bytes, str]:
+    """The request headers named, the first of each as `Headers.get` gives it, found in one
+    pass over the raw list: Starlette's `Headers.get` scans the whole list per name and
+    raises inside for a missing one (four of those cost ~5 % of a post)."""
+    found: dict[bytes, str] = {}
+    for name, value in scope["headers"]:
+        if name in names and name not in found:
+            found[name] = value.decode("latin-1")
+    return found
+
+
 class AsgiEndpoint:
     """A route's endpoint written against ASGI itself, `handler(scope, receive, send)`:
     Starlette calls an endpoint that is not a function as an ASGI app, without building a

@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, Signer
 from itsdangerous.encoding import base64_encode, want_bytes
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from wall.appstate import app_state
 
@@ -54,7 +55,13 @@ def device_id(request: HTTPConnection) -> tuple[str, bool]:
     Signed so that nobody can pick another device's id (and borrow a trusted author's
     identity); clearing the cookie only gives a fresh, untrusted, rate-limited device.
     """
-    known = signed_device(request)
+    return device_from_cookie(app_state(request).secret,
+                              request.cookies.get(DEVICE_COOKIE, ""))
+
+
+def device_from_cookie(secret: str, cookie: str) -> tuple[str, bool]:
+    """`device_id` from the device cookie's value itself."""
+    known = unsigned_device(secret, cookie)
     return (known, False) if known else (secrets.token_urlsafe(12), True)
 
 
@@ -98,7 +105,13 @@ def device_cookie(secret: str, device: str, secure: bool) -> tuple[bytes, bytes]
 
 def client_ip(request: HTTPConnection) -> str:
     """The caller's address (uvicorn resolves X-Forwarded-For from trusted proxies)."""
-    return request.client.host if request.client else "unknown"
+    return scope_address(request.scope)
+
+
+def scope_address(scope: Scope) -> str:
+    """`client_ip` from the ASGI scope itself."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 @functools.lru_cache(maxsize=4)

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from starlette.requests import HTTPConnection
 
-from wall.appstate import app_state
+from wall.appstate import AppState, app_state
 from wall.http import ApiError, Invalid, NotFound, TooMany
 from wall.i18n import LANGUAGES, from_accept_language
 from wall.identity import client_ip
@@ -40,8 +40,12 @@ async def known_event(conn: HTTPConnection) -> Event:
 async def audience_event(conn: HTTPConnection) -> Event:
     """The event for a post or taps: settings at most a second old, shared by the process
     (wall/eventcache.py); 404 when there is none. Its status is `live_status`'s."""
-    state = app_state(conn)
-    event = await state.events.get(conn.path_params["slug"])
+    return await cached_event(app_state(conn), conn.path_params["slug"])
+
+
+async def cached_event(state: AppState, slug: str) -> Event:
+    """`audience_event` from the app's state and the slug themselves."""
+    event = await state.events.get(slug)
     if event is None:
         raise NotFound("unknown_event", "no such event")
     return event

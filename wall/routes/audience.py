@@ -19,21 +19,29 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from wall.appstate import AppState, app_state
-from wall.http import AsgiEndpoint, Invalid, NotFound, read_json_object, receive_json_object
+from wall.http import (
+    AsgiEndpoint,
+    Invalid,
+    first_headers,
+    read_json_object,
+    receive_json_object,
+)
 from wall.identity import (
     DEVICE_COOKIE,
     client_ip,
     device_cookie,
+    device_from_cookie,
     device_id,
     keyed,
+    scope_address,
     set_device_cookie,
-    unsigned_device,
 )
 from wall.models import MAX_AUTHOR, Item, new_item_id, utc_now_iso
 from wall.moderation.gate import Gate, Refused
 from wall.moderation.intake import InvalidItem, accept
 from wall.routes._shared import (
     audience_event,
+    cached_event,
     live_status,
     reaction_counts,
     refusal_error,
@@ -75,22 +83,17 @@ async def create_post(scope: Scope, receive: Receive, send: Send) -> None:
     rendered per post, were about a tenth of its cost (docs/performance.md). Refusals are raised
     as everywhere else and rendered by the app's handlers."""
     state: AppState = scope["app"].state.clameur
-    event = await state.events.get(scope["path_params"]["slug"])
-    if event is None:
-        raise NotFound("unknown_event", "no such event")
+    event = await cached_event(state, scope["path_params"]["slug"])
     live = state.hub.status(event.slug)
     event = with_status(event, live)
-    head = _PostHead(scope)
-    data = await receive_json_object(scope, receive, head.content_type, head.content_length)
+    head = first_headers(scope, _POST_HEADERS)
+    data = await receive_json_object(scope, receive, head.get(b"content-type", ""),
+                                     head.get(b"content-length"))
     text, author, source_id = _post_fields(data)
     kind = _post_kind(data)
-    device = unsigned_device(state.secret, head.device_cookie)
-    new_device = not device
-    if new_device:
-        device = secrets.token_urlsafe(12)
-    address = scope["client"][0] if scope.get("client") else "unknown"
+    device, new_device = device_from_cookie(state.secret, _device_cookie(head))
     gate = Gate(status=live, limits=state.limiter.plan(
-        event.slug, [("post_device", device), ("post_ip", address)]))
+        event.slug, [("post_device", device), ("post_ip", scope_address(scope))]))
     # The phone's post id alone: walls see `source_id`, never the device id (the store
     # de-duplicates it per author key, a keyed hash of the device: Item.dedupe_key).
     item = Item(id=new_item_id(), event=event.slug, source="web",
@@ -116,29 +119,12 @@ async def create_post(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class _PostHead:
-    """The request headers a post reads, found in one pass over the raw list (Starlette's
-    `Headers` scans the list once per name asked)."""
-
-    __slots__ = ("content_length", "content_type", "device_cookie")
-
-    def __init__(self, scope: Scope) -> None:
-        content_type = content_length = cookies = None
-        for name, value in scope["headers"]:  # the first of each, as `Headers.get`
-            if name == b"content-type" and content_type is None:
-                content_type = value
-            elif name == b"content-length" and content_length is None:
-                content_length = value
-            elif name == b"cookie" and cookies is None:
-                cookies = value
-        self.content_type = content_type.decode("latin-1") if content_type else ""
-        self.content_length = content_length.decode("latin-1") if content_length else None
-        self.device_cookie = ""
-        if cookies and _DEVICE_COOKIE in cookies:
-            self.device_cookie = cookie_parser(cookies.decode("latin-1")).get(DEVICE_COOKIE, "")
+_POST_HEADERS = frozenset((b"content-type", b"content-length", b"cookie"))
 
 
-_DEVICE_COOKIE = DEVICE_COOKIE.encode()
+def _device_cookie(head: dict[bytes, str]) -> str:
+    cookies = head.get(b"cookie", "")
+    return cookie_parser(cookies).get(DEVICE_COOKIE, "") if DEVICE_COOKIE in cookies else ""
 
 
 def accepted_body(item_id: str, status: str) -> bytes:
