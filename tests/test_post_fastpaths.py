@@ -1,10 +1,11 @@
 """The post path's shortcuts (docs/performance.md) answer exactly what the long way did:
 the live status read by the insert script, the hand-written device cookie, the word-list
-trie, the normaliser's and fold's fast paths, the 202's body, the items' times. HTTP
+trie, the normaliser's and fold's fast paths, the 202's body, the items' JSON and times. HTTP
 answers come from the app in-process."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import unicodedata
@@ -22,6 +23,7 @@ from tests.support.clients import post
 from tests.support.inprocess import InProcessApp
 from wall.http import BodyError, _check_values, parse_json
 from wall.identity import DEVICE_COOKIE
+from wall.models import Item
 from wall.moderation.text import normalise_text
 from wall.moderation.wordlist import _pattern, base_words, fold
 from wall.store import keys
@@ -142,6 +144,17 @@ def test_fold_ascii_fast_path_gives_the_full_result(text: str) -> None:
         slow_fold(text.encode("ascii", "ignore").decode())
 
 
+def test_fold_accent_fast_path_gives_the_full_result_for_every_character() -> None:
+    """fold() of ASCII with accents (U+0300-U+036F) takes a shortcut; after a letter and
+    before an accented one, every code point folds as NFKD + casefold + no combining
+    marks says (the grapheme joiner U+034F, not combining, included)."""
+    for code in range(0x80, 0x110000):
+        if 0xD800 <= code < 0xE000:
+            continue
+        text = f"e{chr(code)}é"
+        assert fold(text) == slow_fold(text), hex(code)
+
+
 WORDS = st.frozensets(st.text(alphabet="ab .-é", min_size=1, max_size=4)
                       .filter(lambda w: bool(w.strip())), min_size=1, max_size=6)
 
@@ -201,6 +214,26 @@ def test_the_accepted_answer_is_the_json_starlette_renders(item_id: str, status:
             accepted_body(item_id, status)
         return
     assert accepted_body(item_id, status) == expected
+
+
+OPTIONAL_TEXT = st.none() | st.text()
+MEDIA = st.lists(st.dictionaries(st.sampled_from(["url", "alt", "type"]), st.text(),
+                                 max_size=3), max_size=2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.builds(Item, id=st.text(), event=st.text(), source=st.text(), source_id=st.text(),
+                 author=st.text(), text=st.text(), received_at=st.text(), media=MEDIA,
+                 url=OPTIONAL_TEXT, author_key=OPTIONAL_TEXT, avatar=OPTIONAL_TEXT,
+                 sensitive=st.booleans(), content_warning=OPTIONAL_TEXT,
+                 revealed=st.booleans(), kind=st.text(), held=st.text(), lang=st.text()))
+def test_the_stored_item_is_what_json_dumps_writes(item: Item) -> None:
+    """An item's stored JSON, written field by field, is json.dumps of all its fields in
+    order (ensure_ascii=False, no spaces): a field added to Item and not to to_json fails
+    here."""
+    expected = json.dumps(dataclasses.asdict(item), ensure_ascii=False, separators=(",", ":"))
+    assert item.to_json() == expected
+    assert Item.from_json(item.to_json()) == item
 
 
 @given(st.floats(min_value=0, max_value=2**33, allow_nan=False))

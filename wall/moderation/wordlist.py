@@ -21,11 +21,20 @@ LANG_FILES = {"fr": "french.json", "en": "english.json"}
 LISTS = "lists"  # beside this module: insults.txt, ordinary.txt
 
 
+# Anything but ASCII and the combining marks of U+0300-U+036F that `unicodedata.combining`
+# says are combining (all but U+034F, the grapheme joiner).
+_NOT_ASCII_OR_ACCENT = re.compile("[^\\x00-\\x7f\\u0300-\\u034e\\u0350-\\u036f]")
+
+
 def fold(text: str) -> str:
     """Case- and accent-insensitive form, so "CONNARD" and "connârd" match alike."""
     if text.isascii():  # nothing to decompose, no accents: casefold is lower here
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
+    if _NOT_ASCII_OR_ACCENT.search(decomposed) is None:
+        # ASCII letters and the accents of Latin scripts (most French text): dropping every
+        # non-ASCII character drops exactly the accents, in C.
+        return decomposed.encode("ascii", "ignore").decode("ascii")
     # Joiners too: kept in the text between two letters, they must not split a word.
     return "".join(ch for ch in decomposed
                    if not unicodedata.combining(ch) and ch not in JOINERS)
