@@ -1,6 +1,7 @@
 """Lua scripts are called by SHA1 (EVALSHA) and reloaded when Redis has forgotten them;
-inserts made together go as one call of the batched script, each with its own reply;
-commands are packed by hiredis as redis-py would."""
+inserts made together go as one call of the batched script, each with its own reply, and
+are stored once whatever happens to the connection; commands are packed by hiredis as
+redis-py would."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from redis.exceptions import DataError, ResponseError
 
 from tests.conftest import EventFixture, make_event
 from tests.support.clients import approved
+from tests.support.replycutter import ReplyCutter
 from wall.models import Item, new_item_id, utc_now_iso
 from wall.redis_client import HiredisPackConnection, connect
 from wall.redis_server import EmbeddedRedis
@@ -136,6 +138,56 @@ async def test_inserts_sent_together_while_redis_is_down_all_fail_then_recover(
     finally:
         await client.aclose()
         own.stop()
+
+
+async def _through_cutter(redis_url: str, max_cuts: int) -> tuple[ReplyCutter, Redis]:
+    port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
+    cutter = ReplyCutter(port, max_cuts=max_cuts)
+    return cutter, connect(f"redis://127.0.0.1:{await cutter.start()}/0")
+
+
+async def test_inserts_whose_answer_was_lost_are_written_again_and_stored_once(
+        redis_url: str, redis: Redis, event: EventFixture) -> None:
+    """Redis stores a batch of inserts, but its answer never comes back (the proxy hangs
+    up): the calls are written again on a new connection, and each caller gets its item's
+    id; every item is stored once."""
+    cutter, through = await _through_cutter(redis_url, max_cuts=1)
+    try:
+        assert (await insert_item(through, _item(event.slug, 0))).created  # script loaded
+        cutter.cutting = True
+        items = [_item(event.slug, n) for n in range(1, 41)]
+        results = await asyncio.wait_for(asyncio.gather(*(insert_item(through, i)
+                                                          for i in items)), 30)
+        assert cutter.cuts == 1
+        assert [r.id for r in results] == [i.id for i in items]
+        assert await redis.xlen(keys.inbox(event.slug)) == 41
+        assert await redis.zcard(keys.pending(event.slug)) == 41
+    finally:
+        await through.aclose()
+        await cutter.close()
+
+
+async def test_inserts_whose_answer_is_lost_twice_fail_and_are_stored_once(
+        redis_url: str, redis: Redis, event: EventFixture) -> None:
+    """The answer lost again on the new connection: each call fails with a store error
+    (the phone is told to try again: 503), and what Redis stored the first time is there
+    once; the lane's next calls go through."""
+    cutter, through = await _through_cutter(redis_url, max_cuts=2)
+    try:
+        assert (await insert_item(through, _item(event.slug, 0))).created
+        cutter.cutting = True
+        items = [_item(event.slug, n) for n in range(1, 21)]
+        results = await asyncio.wait_for(asyncio.gather(
+            *(insert_item(through, i) for i in items), return_exceptions=True), 30)
+        assert cutter.cuts == 2
+        assert all(isinstance(r, StoreError) for r in results), results
+        assert await redis.xlen(keys.inbox(event.slug)) == 21
+        again = await insert_item(through, items[0])  # the phone's retry: the first copy
+        assert again.id == items[0].id and not again.created
+        assert await redis.xlen(keys.inbox(event.slug)) == 21
+    finally:
+        await through.aclose()
+        await cutter.close()
 
 
 def test_commands_packed_by_hiredis_are_the_bytes_redis_py_packs() -> None:

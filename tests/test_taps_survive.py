@@ -7,7 +7,6 @@ budget however many sockets (and server processes) it uses."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import secrets
 from collections.abc import AsyncIterator, Iterator
@@ -21,6 +20,7 @@ from redis.asyncio import Redis
 from tests.conftest import EventFixture, make_event
 from tests.support.browser import browser_fixture, open_page  # noqa: F401
 from tests.support.clients import FeedClient
+from tests.support.replycutter import ReplyCutter
 from tests.support.servers import ServerProcess
 from tests.support.sources import eventually
 from tests.support.timing import timeout
@@ -64,41 +64,6 @@ async def test_an_http_batch_sent_again_counts_once(app_client: httpx.AsyncClien
     bad = await app_client.post(f"/api/events/{event.slug}/reactions",
                                 json={"counts": {"heart": 1}, "batch": "no spaces"})
     assert bad.status_code == 422 and "batch" in bad.text
-
-
-class ReplyCutter:
-    """A TCP proxy in front of Redis that, while `cutting`, lets requests through and then
-    hangs up instead of returning the answer: an ambiguous failure (applied, answer lost)."""
-
-    def __init__(self, upstream_port: int) -> None:
-        self.upstream_port = upstream_port
-        self.cutting = False
-        self.cuts = 0
-        self.server: asyncio.Server | None = None
-
-    async def start(self) -> int:
-        self.server = await asyncio.start_server(self._client, "127.0.0.1", 0)
-        return int(self.server.sockets[0].getsockname()[1])
-
-    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
-
-        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter, back: bool) -> None:
-            while data := await src.read(65536):
-                if back and self.cutting:
-                    self.cuts += 1
-                    break
-                dst.write(data)
-                await dst.drain()
-            writer.close()
-            up_writer.close()
-
-        with contextlib.suppress(OSError):
-            await asyncio.gather(pump(reader, up_writer, False), pump(up_reader, writer, True))
-
-    async def close(self) -> None:
-        if self.server:
-            self.server.close()
 
 
 async def test_a_batch_applied_but_whose_answer_was_lost_is_not_counted_twice(
