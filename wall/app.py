@@ -7,17 +7,20 @@ hooks, operator); errors raised anywhere are rendered here, the same way for eve
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.types import ASGIApp
 
 from wall.appstate import AppState
 from wall.config import Settings
+from wall.door import Door
 from wall.eventcache import EventCache
 from wall.http import error, render
 from wall.keyfile import process_secret
@@ -50,7 +53,6 @@ from wall.routes import (
     sockets,
 )
 from wall.routes._shared import refusal_error
-from wall.security import AddressCap, SecurityMiddleware, security_headers
 from wall.store.client import StoreError
 from wall.store.listen import FeedBackend
 
@@ -74,22 +76,35 @@ async def _client_left(request: Request, exc: Exception) -> Response:
     return Response(status_code=400)
 
 
+async def _crashed(request: Request, exc: Exception) -> Response:
+    return error(500, "internal", "the server failed to answer; try again")
+
+
 async def _store_down(request: Request, exc: Exception) -> Response:
     return error(503, "unavailable", "the store is unreachable; try again shortly",
                  headers={"Retry-After": "2"})
+
+
+HANDLERS = {HTTPException: _http_error, Refused: _refused, ClientDisconnect: _client_left,
+            **dict.fromkeys(StoreError, _store_down)}
+
+
+class Clameur(Starlette):
+    """Starlette with the door (wall/door.py) as its one middleware around the router,
+    in place of Starlette's own exception middlewares."""
+
+    def __init__(self, door: Callable[[ASGIApp], ASGIApp], **options: Any) -> None:
+        super().__init__(**options)
+        self.door = door
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return self.door(self.router)
 
 
 def create_app(settings: Settings | None = None, redis_url: str | None = None) -> Starlette:
     settings = settings or Settings.load()
     url = redis_url or settings.redis_url
     install_redaction()
-    crash_headers = security_headers(settings.frame_ancestors)
-
-    async def crashed(request: Request, exc: Exception) -> Response:
-        # Starlette answers a 500 outside the user middleware: the headers are added here.
-        response = error(500, "internal", "the server failed to answer; try again")
-        response.raw_headers.extend(crash_headers)
-        return response
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -113,18 +128,15 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
             await hub.close()
             await redis.aclose()
 
-    return Starlette(
+    return Clameur(
         routes=[*audience.routes, *authors.routes, *captions.routes, *charter.routes,
                 *questions.routes, *polls.routes, *moderation.routes, *admin.routes,
                 *reports.routes, *poster.routes, *logo.routes,
                 *sockets.routes, *hooks.routes, *operator.routes, *media.routes,
                 *info.routes, *pages.routes],
         lifespan=lifespan,
-        middleware=[Middleware(AddressCap, limit=int(settings.max_connections_per_address),
-                               frame_ancestors=settings.frame_ancestors),
-                    Middleware(SecurityMiddleware, frame_ancestors=settings.frame_ancestors,
-                               allowed_origins=settings.allowed_origins)],
-        exception_handlers={HTTPException: _http_error, Refused: _refused,
-                            ClientDisconnect: _client_left,
-                            **dict.fromkeys(StoreError, _store_down), Exception: crashed},
+        door=functools.partial(
+            Door, handlers=HANDLERS, crash=_crashed,
+            limit=int(settings.max_connections_per_address),
+            frame_ancestors=settings.frame_ancestors, allowed=settings.allowed_origins),
     )

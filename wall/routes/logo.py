@@ -99,7 +99,7 @@ async def serve_logo(request: Request) -> Response:
     headers = {"ETag": etag, "Cache-Control": CACHE}
     if etag in (t.strip() for t in request.headers.get("if-none-match", "").split(",")):
         return Response(status_code=304, headers=headers)
-    # X-Content-Type-Options: nosniff comes with every answer (wall/security.py).
+    # X-Content-Type-Options: nosniff comes with every answer (wall/door.py).
     return Response(logo.body, media_type=logo.media_type, headers=headers)
 
 
