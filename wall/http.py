@@ -90,8 +90,8 @@ class AsgiEndpoint:
     def __init__(self, handler: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
         self.handler = handler
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.handler(scope, receive, send)
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        return self.handler(scope, receive, send)  # awaited by the route: no frame of ours
 
 
 def error(status: int, code: str, message: str, headers: Mapping[str, str] | None = None,

@@ -7,6 +7,7 @@ provider retry, a reconnecting connector or two ingest processes never store an 
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 
@@ -64,6 +65,13 @@ class Inserted:
     wait_ms: int = 0
 
 
+@functools.lru_cache(maxsize=1024)
+def _insert_keys(slug: str) -> tuple[str, ...]:
+    """The insert script's keys for an event, written once per event, not per post."""
+    return (keys.seen(slug), keys.inbox(slug), keys.items(slug), keys.state(slug),
+            keys.pending(slug), keys.authors(slug), keys.meta(slug))
+
+
 async def insert_item(redis: Client, item: Item, check_status: str = "",
                       limits: LimitPlan | None = None) -> Inserted:
     """Put `item` in the inbox and the pending queue, unless its source id was seen.
@@ -72,12 +80,9 @@ async def insert_item(redis: Client, item: Item, check_status: str = "",
     stored) when it is closed or still a draft; the value stands in if the event is gone.
     `limits` (`RateLimiter.plan`): then count them, and refuse the item past one.
     """
-    slug = item.event
     rate_keys, rate_args = (limits.keys, limits.args) if limits else ([], [])
     created, item_id, *flags = await _INSERT_BATCHED(
-        redis,
-        [keys.seen(slug), keys.inbox(slug), keys.items(slug), keys.state(slug),
-         keys.pending(slug), keys.authors(slug), keys.meta(slug), *rate_keys],
+        redis, [*_insert_keys(item.event), *rate_keys],
         [item.dedupe_key(), item.id, item.to_json(), item.source,
          item.source_id, INBOX_MAXLEN, int(time.time() * 1000), item.author_key or "",
          check_status, *rate_args],
