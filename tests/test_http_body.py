@@ -27,8 +27,7 @@ def _request(messages: list[dict[str, Any]], stall: bool = True) -> Request:
             await asyncio.sleep(3600)
         return {"type": "http.disconnect"}
 
-    settings = SimpleNamespace(read_timeout_seconds=str(DEADLINE))
-    app = SimpleNamespace(state=SimpleNamespace(clameur=SimpleNamespace(settings=settings)))
+    app = SimpleNamespace(appstate=SimpleNamespace(read_timeout=DEADLINE))
     return Request({"type": "http", "method": "POST", "headers": [], "app": app}, receive)
 
 

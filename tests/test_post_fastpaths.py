@@ -189,8 +189,7 @@ def test_device_cookie_header_is_the_one_starlette_writes() -> None:
 
     for scheme in ("http", "https"):
         request = SimpleNamespace(scope={"scheme": scheme},
-                                  app=SimpleNamespace(state=SimpleNamespace(
-                                      clameur=SimpleNamespace(secret="k"))))
+                                  app=SimpleNamespace(appstate=SimpleNamespace(secret="k")))
         ours = Response()
         set_device_cookie(request, ours, "AbC-d_e")  # type: ignore[arg-type]
         theirs = Response()

@@ -93,6 +93,8 @@ class Clameur(Starlette):
     """Starlette with the door (wall/door.py) as its one middleware around the router,
     in place of Starlette's own exception middlewares."""
 
+    appstate: AppState  # set by the lifespan
+
     def __init__(self, door: Callable[[ASGIApp], ASGIApp], **options: Any) -> None:
         super().__init__(**options)
         self.door = door
@@ -107,7 +109,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
     install_redaction()
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Clameur) -> AsyncIterator[None]:
         redis = connect(url, cluster=settings.redis_cluster == "1")
         hub = Hub(FeedBackend(redis), queue_bound=int(settings.ws_queue))
         limiter, metrics = RateLimiter(redis, settings.rate_limits), Metrics(hub)
@@ -117,7 +119,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
             media=MediaProxy(redis, settings.media_private_hosts), limiter=limiter, metrics=metrics,
             reactions=ReactionCounter(redis, limiter, metrics),
             templates=pages.make_environment(), votes=VoteBatcher(redis))
-        app.state.clameur = state
+        app.appstate = state
         state.reactions.start()
         state.votes.start()
         try:

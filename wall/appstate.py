@@ -1,12 +1,13 @@
 """What the app's lifespan owns, as one typed object instead of `app.state.X` strings.
 
 Routes, sockets and middleware reach it with `app_state(request)` (or a WebSocket), and
-mypy checks every use.
+mypy checks every use. It is an attribute of the app itself (`Clameur.appstate`), not of
+Starlette's `State`, whose every read is a Python call.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 from jinja2 import Environment
@@ -39,8 +40,13 @@ class AppState:
     media: MediaProxy
     # Poll votes and question upvotes, written in batches (wall/live/votes.py).
     votes: VoteBatcher
+    # CLAMEUR_READ_TIMEOUT_SECONDS as a number: how long a request's body may take.
+    read_timeout: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.read_timeout = float(self.settings.read_timeout_seconds)
 
 
 def app_state(conn: HTTPConnection) -> AppState:
     """The running app's state, from a request or a WebSocket."""
-    return cast(AppState, conn.app.state.clameur)
+    return cast(AppState, conn.app.appstate)

@@ -208,7 +208,7 @@ def _body_deadlines() -> _Deadlines:
 
 def _read_timeout(scope: Scope) -> float:
     try:
-        return float(scope["app"].state.clameur.settings.read_timeout_seconds)
+        return float(scope["app"].appstate.read_timeout)
     except (AttributeError, KeyError, ValueError):
         return DEFAULT_READ_TIMEOUT
 
@@ -248,11 +248,15 @@ def parse_json(raw: bytes) -> Any:
 # integer past 64 bits has 19 digits or more, and MAX_JSON_DEPTH levels need as many
 # opening brackets. Matches inside strings only cost the walk.
 _UNSAFE_HINT = re.compile(rb"\\u[dD][89a-fA-F]|[0-9]{19}")
+_NOT_DIGITS = bytes(b for b in range(256) if b not in b"0123456789")
 
 
 def _may_hold_unsafe(raw: bytes) -> bool:
-    return (raw.count(b"[") + raw.count(b"{") >= MAX_JSON_DEPTH
-            or _UNSAFE_HINT.search(raw) is not None)
+    if raw.count(b"[") + raw.count(b"{") >= MAX_JSON_DEPTH:
+        return True
+    # The regex only where it may match: an escape, or 19 digits in all (C, no regex).
+    return ((b"\\u" in raw or len(raw.translate(None, _NOT_DIGITS)) >= 19)
+            and _UNSAFE_HINT.search(raw) is not None)
 
 
 def _check_values(data: Any) -> None:
@@ -316,7 +320,7 @@ async def _count_refusal(scope: Scope) -> None:
     client = scope.get("client")
     if not slug or not client:
         return
-    limiter = scope["app"].state.clameur.limiter
+    limiter = scope["app"].appstate.limiter
     limited = await limiter.hit(slug, [("post_ip", client[0])])
     if limited is not None:
         raise TooMany(limited.retry_after)

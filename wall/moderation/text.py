@@ -40,7 +40,8 @@ def normalise_text(text: str) -> str:
     if not text.replace("\n", "").isprintable():
         text = _INVISIBLE.sub("", text)
         text = _joiners_between_visible(_strip_controls(text))
-    text = _SPACES.sub(" ", text)
+    if "  " in text or "\t" in text:  # else nothing to collapse
+        text = _SPACES.sub(" ", text)
     if "\n" not in text:
         return text.strip()
     text = _MANY_NEWLINES.sub("\n\n", text)

@@ -82,7 +82,7 @@ async def create_post(scope: Scope, receive: Receive, send: Send) -> None:
     (a room posting at once), and Starlette's request and response objects, built and
     rendered per post, were about a tenth of its cost (docs/performance.md). Refusals are raised
     as everywhere else and rendered by the app's handlers."""
-    state: AppState = scope["app"].state.clameur
+    state: AppState = scope["app"].appstate
     event = await cached_event(state, scope["path_params"]["slug"])
     live = state.hub.status(event.slug)
     event = with_status(event, live)
