@@ -50,7 +50,7 @@ from wall.store.client import Client
 from wall.store.scripts import LuaScript
 
 MAX_BATCH = 256  # calls per batch at most; more go in the next
-FLUSH_AT = 16  # calls waiting: written at once, without waiting for the loop's turn to end
+FLUSH_AT = 32  # calls waiting: written at once (measured best of 8, 16, 32, 64 at 64 connections)
 RETRIES = 1  # times a call is written again after its connection was lost
 
 # ARGV[1]: the number of calls; then each call's number of keys and of arguments; then
