@@ -190,6 +190,25 @@ async def test_inserts_whose_answer_is_lost_twice_fail_and_are_stored_once(
         await cutter.close()
 
 
+async def test_inserts_after_the_pool_closed_its_connections_reconnect(
+        redis_url: str, redis: Redis, event: EventFixture) -> None:
+    """The client's pool closes every connection, the batches' one included (as redis-py
+    does after some errors): the next inserts connect again and are each stored once."""
+    client = connect(redis_url)
+    try:
+        first = await asyncio.gather(*(insert_item(client, _item(event.slug, n))
+                                       for n in range(40)))
+        await client.connection_pool.disconnect()
+        items = [_item(event.slug, 100 + n) for n in range(40)]
+        again = await asyncio.wait_for(asyncio.gather(*(insert_item(client, i)
+                                                        for i in items)), 30)
+        assert all(r.created for r in [*first, *again])
+        assert [r.id for r in again] == [i.id for i in items]
+        assert await redis.xlen(keys.inbox(event.slug)) == 80
+    finally:
+        await client.aclose()
+
+
 def test_commands_packed_by_hiredis_are_the_bytes_redis_py_packs() -> None:
     """The hiredis packer sends what redis-py's own packer sends, and refuses what it
     refuses (None, booleans)."""

@@ -204,7 +204,11 @@ class _Lane:
             # task, it would write at the next turn of the loop, after this turn's requests.
             conn._writer.writelines(packed)  # type: ignore[union-attr]  # noqa: SLF001
         except Exception as exc:  # noqa: BLE001 - a transport already closed
-            self._lost(exc)
+            if self.reading:  # the reader, waiting on this connection, meets the loss
+                self.broken = True
+                _spawn(conn.disconnect())
+            else:
+                self._lost(exc)
             return
         if not self.reading:
             self.reading = True
