@@ -6,6 +6,8 @@ redis-py would."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -140,10 +142,18 @@ async def test_inserts_sent_together_while_redis_is_down_all_fail_then_recover(
         own.stop()
 
 
-async def _through_cutter(redis_url: str, max_cuts: int) -> tuple[ReplyCutter, Redis]:
+@contextlib.asynccontextmanager
+async def _through_cutter(redis_url: str, max_cuts: int
+                          ) -> AsyncIterator[tuple[ReplyCutter, Redis]]:
+    """A client whose connections go through a proxy that loses `max_cuts` answers."""
     port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
     cutter = ReplyCutter(port, max_cuts=max_cuts)
-    return cutter, connect(f"redis://127.0.0.1:{await cutter.start()}/0")
+    through = connect(f"redis://127.0.0.1:{await cutter.start()}/0")
+    try:
+        yield cutter, through
+    finally:
+        await through.aclose()
+        await cutter.close()
 
 
 async def test_inserts_whose_answer_was_lost_are_written_again_and_stored_once(
@@ -151,20 +161,16 @@ async def test_inserts_whose_answer_was_lost_are_written_again_and_stored_once(
     """Redis stores a batch of inserts, but its answer never comes back (the proxy hangs
     up): the calls are written again on a new connection, and each caller gets its item's
     id; every item is stored once."""
-    cutter, through = await _through_cutter(redis_url, max_cuts=1)
-    try:
+    async with _through_cutter(redis_url, max_cuts=1) as (cutter, through):
         assert (await insert_item(through, _item(event.slug, 0))).created  # script loaded
         cutter.cutting = True
         items = [_item(event.slug, n) for n in range(1, 41)]
         results = await asyncio.wait_for(asyncio.gather(*(insert_item(through, i)
                                                           for i in items)), 30)
-        assert cutter.cuts == 1
-        assert [r.id for r in results] == [i.id for i in items]
-        assert await redis.xlen(keys.inbox(event.slug)) == 41
-        assert await redis.zcard(keys.pending(event.slug)) == 41
-    finally:
-        await through.aclose()
-        await cutter.close()
+    assert cutter.cuts == 1
+    assert [r.id for r in results] == [i.id for i in items]
+    assert await redis.xlen(keys.inbox(event.slug)) == 41
+    assert await redis.zcard(keys.pending(event.slug)) == 41
 
 
 async def test_inserts_whose_answer_is_lost_twice_fail_and_are_stored_once(
@@ -172,8 +178,7 @@ async def test_inserts_whose_answer_is_lost_twice_fail_and_are_stored_once(
     """The answer lost again on the new connection: each call fails with a store error
     (the phone is told to try again: 503), and what Redis stored the first time is there
     once; the lane's next calls go through."""
-    cutter, through = await _through_cutter(redis_url, max_cuts=2)
-    try:
+    async with _through_cutter(redis_url, max_cuts=2) as (cutter, through):
         assert (await insert_item(through, _item(event.slug, 0))).created
         cutter.cutting = True
         items = [_item(event.slug, n) for n in range(1, 21)]
@@ -183,11 +188,8 @@ async def test_inserts_whose_answer_is_lost_twice_fail_and_are_stored_once(
         assert all(isinstance(r, StoreError) for r in results), results
         assert await redis.xlen(keys.inbox(event.slug)) == 21
         again = await insert_item(through, items[0])  # the phone's retry: the first copy
-        assert again.id == items[0].id and not again.created
-        assert await redis.xlen(keys.inbox(event.slug)) == 21
-    finally:
-        await through.aclose()
-        await cutter.close()
+    assert again.id == items[0].id and not again.created
+    assert await redis.xlen(keys.inbox(event.slug)) == 21
 
 
 async def test_inserts_after_the_pool_closed_its_connections_reconnect(
