@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.middleware.exceptions import ExceptionMiddleware
@@ -48,7 +48,8 @@ from wall.security import (
 
 CLOSE_TOO_MANY = 4429
 
-Handler = Any  # Starlette's ExceptionHandler: (Request, Exception) -> Response
+# An exception handler of the app's (wall/app.py): what to answer for an exception.
+Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 
 class Door:
@@ -115,7 +116,7 @@ class Door:
             if started:  # nothing can be answered any more: uvicorn closes the connection
                 raise
             handler = self._handler(exc)
-            response: Response = await (handler or self.crash)(Request(scope, receive), exc)
+            response = await (handler or self.crash)(Request(scope, receive), exc)
             await response(scope, receive, send_with_headers)
             if handler is None:
                 raise
