@@ -11,7 +11,8 @@ Each side runs in its own process under callgrind, against a fresh redis-server:
 (Clameur's, with rate limits off as in the bench, or benchmarks/baseline.py's) called as ASGI
 by `--tasks` concurrent tasks, each request a new phone posting the bench's French message.
 Counting is switched on (`callgrind_control -i on`) after `--warm` requests and off after
-`--requests` more, so start-up and imports are not counted. Needs valgrind (Debian:
+`--requests` more, so start-up and imports are not counted; the cycle collector is tuned
+before, as the servers tune it (`tune_gc`). Needs valgrind (Debian:
 `apt-get install valgrind`).
 """
 
@@ -33,6 +34,7 @@ import uvloop
 
 from benchmarks.infra import SERVER_ENV, start_redis
 from benchmarks.setup import new_event
+from wall.commands.server import tune_gc
 
 BODY = '{"text": "Bonjour la salle, message numéro %d", "author": "Camille"}'
 _COLLECTED = re.compile(r"Collected : (\d+)")
@@ -101,6 +103,7 @@ async def child(side: str, redis_url: str, warm: int, count: int, tasks: int) ->
 
 async def _measure(app: Asgi, path: str, warm: int, count: int, tasks: int) -> None:
     await _requests(app, path, warm, tasks, 0)
+    tune_gc()  # the cycle collector as `clameur serve` and the baseline tune it
     _counting(True)
     await _requests(app, path, count, tasks, warm)
     _counting(False)
