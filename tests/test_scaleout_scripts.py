@@ -211,6 +211,31 @@ async def test_inserts_after_the_pool_closed_its_connections_reconnect(
         await client.aclose()
 
 
+async def test_callers_that_give_up_leave_the_others_their_replies(
+        redis_url: str, redis: Redis, event: EventFixture) -> None:
+    """Half the callers of a batch held by Redis are cancelled (their phones left): the
+    others get their replies, the batch was stored whole (it was sent), and the next
+    inserts go through."""
+    client = connect(redis_url)
+    try:
+        await insert_item(client, _item(event.slug, 0))  # the lane is connected
+        await redis.client_pause(10_000, all=False)  # write commands wait: the batch is out
+        items = [_item(event.slug, n) for n in range(1, 21)]
+        calls = [asyncio.ensure_future(insert_item(client, i)) for i in items]
+        await asyncio.sleep(0.2)
+        for call in calls[::2]:
+            call.cancel()
+        await redis.client_unpause()
+        results = await asyncio.wait_for(asyncio.gather(*calls, return_exceptions=True), 30)
+        assert all(isinstance(r, asyncio.CancelledError) for r in results[::2])
+        assert [r.id for r in results[1::2]] == [i.id for i in items[1::2]]  # type: ignore[union-attr]
+        assert await redis.xlen(keys.inbox(event.slug)) == 21
+        assert (await insert_item(client, _item(event.slug, 99))).created
+    finally:
+        await redis.client_unpause()
+        await client.aclose()
+
+
 def test_commands_packed_by_hiredis_are_the_bytes_redis_py_packs() -> None:
     """The hiredis packer sends what redis-py's own packer sends, and refuses what it
     refuses (None, booleans)."""
