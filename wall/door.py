@@ -53,6 +53,10 @@ Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 
 class Door:
+    """ASGI middleware around the router (`Clameur.build_middleware_stack`): `handlers`
+    render the exceptions of their class, `crash` everything else; `limit` (0: none)
+    caps what one address holds open."""
+
     def __init__(self, app: ASGIApp, handlers: Mapping[type[Exception], Handler],
                  crash: Handler, limit: int = 0, frame_ancestors: str = "'self'",
                  allowed: str = "") -> None:
