@@ -24,7 +24,6 @@ post's instructions: docs/performance.md).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -34,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from wall.http import first_headers
+from wall.http import error, first_headers
 from wall.security import (
     CLOSE_FOREIGN_ORIGIN,
     CSP_HEADER,
@@ -88,7 +87,7 @@ class Door:
         client = scope.get("client")
         address = client[0] if client else ""
         if self.open[address] >= self.limit:
-            await self._too_many(kind, receive, send)
+            await self._too_many(kind, scope, receive, send)
             return
         self.open[address] += 1
         try:
@@ -101,8 +100,8 @@ class Door:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if is_audience_write(scope) and foreign_write(first_headers(scope, ORIGIN_HEADERS),
                                                       self.allowed):
-            await self._answer(send, 403, {"error": "foreign_origin", "message":
-                                           "posts are accepted from this site's pages only"})
+            await self._refuse(scope, receive, send, error(
+                403, "foreign_origin", "posts are accepted from this site's pages only"))
             return
         started = False
 
@@ -151,21 +150,18 @@ class Door:
             return
         await self.websockets(scope, receive, send)
 
-    async def _too_many(self, kind: str, receive: Receive, send: Send) -> None:
+    async def _too_many(self, kind: str, scope: Scope, receive: Receive, send: Send) -> None:
         if kind == "websocket":
             await receive()  # websocket.connect
             await send({"type": "websocket.accept"})
             await send({"type": "websocket.close", "code": CLOSE_TOO_MANY})
             return
-        await self._answer(send, 503, {"error": "too_many_connections", "message":
-                                       "too many open connections from this address"},
-                           [(b"retry-after", b"5"), (b"connection", b"close")])
+        await self._refuse(scope, receive, send, error(
+            503, "too_many_connections", "too many open connections from this address",
+            headers={"Retry-After": "5", "Connection": "close"}))
 
-    async def _answer(self, send: Send, status: int, payload: dict[str, str],
-                      extra: list[tuple[bytes, bytes]] | None = None) -> None:
-        body = json.dumps(payload).encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode()),
-                                *(extra or []), *self.headers]})
-        await send({"type": "http.response.body", "body": body})
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send,
+                      response: Response) -> None:
+        """A refusal of the door's own, with the headers every answer carries."""
+        response.raw_headers += self.headers
+        await response(scope, receive, send)

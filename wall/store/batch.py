@@ -232,9 +232,8 @@ class _Lane:
                 return
             except BaseException:  # cancelled (the server stops): nothing is written again
                 self.reading = False
-                calls = [call for written in self.written for call in written.calls]
-                self.written.clear()
-                _fail(calls, RedisConnectionError("the call was cancelled with its batch"))
+                _fail(self._take_written(),
+                      RedisConnectionError("the call was cancelled with its batch"))
                 raise
             _settle(self.written.popleft().calls, replies)
         self.reading = False
@@ -243,20 +242,20 @@ class _Lane:
         """The calls of the batches written on a lost connection: written again on a new
         one, once; failed with `exc` the second time."""
         self.broken = True
-        again: list[_Call] = []
-        for written in self.written:
-            for call in written.calls:
-                if call.future.done():
-                    continue
-                if call.tries < RETRIES:
-                    call.tries += 1
-                    again.append(call)
-                else:
-                    call.future.set_exception(exc)
-        self.written.clear()
+        calls = self._take_written()
+        _fail([call for call in calls if call.tries >= RETRIES], exc)
+        again = [call for call in calls if call.tries < RETRIES and not call.future.done()]
+        for call in again:
+            call.tries += 1
         self.queue = again + self.queue
         if self.queue:
             self._flush()
+
+    def _take_written(self) -> list[_Call]:
+        """The calls of every batch written and not yet answered, no longer awaited."""
+        calls = [call for written in self.written for call in written.calls]
+        self.written.clear()
+        return calls
 
 
 def _settle(calls: list[_Call], replies: list[Any]) -> None:
